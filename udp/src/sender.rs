@@ -126,14 +126,13 @@ pub async fn run(socket: &UdpSocket, options: &SenderOptions) -> io::Result<Send
             }
             received = socket.recv(&mut buf), if echo => match received {
                 Ok(len) => match crate::decode(&buf[..len]) {
-                    Ok(echoed) => match sent_at.get_mut(slot(echoed.seq)) {
-                        Some((seq, at @ Some(_))) if *seq == echoed.seq => {
-                            // Taking the time out ignores a duplicated echo.
-                            if let Some(at) = at.take() {
-                                report.round_trips.push(at.elapsed());
-                            }
-                        }
-                        _ => debug!(seq = echoed.seq, "echo too late or duplicated; ignored"),
+                    Ok(echoed) => match &mut sent_at[slot(echoed.seq)] {
+                        // Taking the send time out means a duplicated echo is not timed twice.
+                        (seq, sent) if *seq == echoed.seq => match sent.take() {
+                            Some(sent) => report.round_trips.push(sent.elapsed()),
+                            None => debug!(seq, "duplicate echo ignored"),
+                        },
+                        _ => debug!(seq = echoed.seq, "echo too late to time; ignored"),
                     },
                     Err(error) => warn!(%error, "invalid echo ignored"),
                 },
