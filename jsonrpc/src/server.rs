@@ -12,12 +12,13 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use jsonrpsee::core::middleware::RpcServiceBuilder;
 use jsonrpsee::server::{
-    BatchRequestConfig, HttpResponse, ServerConfig, http::response, stop_channel,
+    BatchRequestConfig, HttpBody, HttpResponse, ServerConfig, http::response, stop_channel,
 };
 use std::convert::Infallible;
 use std::future::Future;
@@ -142,8 +143,9 @@ where
         Ok(reply) => conformance::no_content(reply),
         Err(_) => {
             tracing::debug!(?deadline, "request not complete in time");
-            let mut reply = response::ok_response("request not complete in time\n");
+            let mut reply = HttpResponse::new(HttpBody::from("request not complete in time\n"));
             *reply.status_mut() = StatusCode::REQUEST_TIMEOUT;
+            reply.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             reply
         }
     }

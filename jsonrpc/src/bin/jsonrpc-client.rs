@@ -15,6 +15,7 @@
 use clap::{Parser, Subcommand};
 use common::cli::AddrArgs;
 use jsonrpc::{ApiClient, DEFAULT_PORT, client};
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -47,8 +48,27 @@ enum Command {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A JSON-RPC error answer: show its code, message and data as the server sent them.
+            match err.downcast_ref::<jsonrpsee::core::ClientError>() {
+                Some(jsonrpsee::core::ClientError::Call(answer)) => eprintln!(
+                    "error {}: {}{}",
+                    answer.code(),
+                    answer.message(),
+                    answer.data().map(|data| format!(" {data}")).unwrap_or_default()
+                ),
+                _ => eprintln!("error: {err:#}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let rpc = client::connect(args.addr.addr)?;
     match args.command.unwrap_or(Command::Demo) {
         Command::Demo => {
