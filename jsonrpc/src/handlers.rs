@@ -31,12 +31,10 @@ impl Handlers {
     pub fn into_module(self) -> Result<RpcModule<Self>, RegisterMethodError> {
         let mut module = self.into_rpc();
         module.register_method(SUM, |params, _, _| {
-            let numbers: Vec<i64> = params.parse()?;
-            numbers.into_iter().try_fold(0i64, i64::checked_add).ok_or_else(out_of_range)
+            numbers(params)?.into_iter().try_fold(0i64, i64::checked_add).ok_or_else(out_of_range)
         })?;
         module.register_method(UPDATE, |params: Params, handlers: &Handlers, _| {
-            let numbers: Vec<i64> = params.parse()?;
-            handlers.count_notification(UPDATE, &numbers);
+            handlers.count_notification(UPDATE, &numbers(params)?);
             Ok::<_, ErrorObjectOwned>(())
         })?;
         Ok(module)
@@ -46,6 +44,11 @@ impl Handlers {
         self.notifications.fetch_add(1, Ordering::Relaxed);
         tracing::info!(method, ?params, "notification");
     }
+}
+
+/// Positional parameters that are all integers; none at all is an empty list.
+fn numbers(params: Params) -> Result<Vec<i64>, ErrorObjectOwned> {
+    Ok(params.parse::<Option<Vec<i64>>>()?.unwrap_or_default())
 }
 
 #[async_trait]

@@ -9,16 +9,17 @@
 use crate::conformance::{self, RunNotifications};
 pub use crate::handlers::Handlers;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Body, Incoming};
+use hyper::body::{Body, Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
-use hyper::{Request, StatusCode};
+use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use jsonrpsee::core::middleware::RpcServiceBuilder;
 use jsonrpsee::server::{
-    BatchRequestConfig, HttpBody, HttpResponse, ServerConfig, http::response, stop_channel,
+    BatchRequestConfig, HttpBody, HttpResponse, ServerConfig, http::{is_json, response},
+    stop_channel,
 };
 use std::convert::Infallible;
 use std::future::Future;
@@ -134,7 +135,7 @@ pub async fn serve(
 /// Answers one HTTP request within the request deadline.
 async fn answer<S>(request: Request<Incoming>, rpc: S, limits: &Limits) -> HttpResponse
 where
-    S: Service<Request<Full<hyper::body::Bytes>>, Response = HttpResponse>,
+    S: Service<Request<Full<Bytes>>, Response = HttpResponse>,
     S::Error: std::fmt::Display,
 {
     let deadline = limits.request_timeout;
@@ -152,12 +153,16 @@ where
 }
 
 /// Reads the whole body (at most `max_body` bytes), then lets jsonrpsee answer it.
-async fn read_and_call<S>(request: Request<Incoming>, mut rpc: S, max_body: u32) -> HttpResponse
+async fn read_and_call<S>(request: Request<Incoming>, rpc: S, max_body: u32) -> HttpResponse
 where
-    S: Service<Request<Full<hyper::body::Bytes>>, Response = HttpResponse>,
+    S: Service<Request<Full<Bytes>>, Response = HttpResponse>,
     S::Error: std::fmt::Display,
 {
     let (parts, body) = request.into_parts();
+    if parts.method != Method::POST || !is_json(parts.headers.get(CONTENT_TYPE)) {
+        // Not JSON-RPC: jsonrpsee answers 405 or 415 without looking at the body.
+        return call(rpc, Request::from_parts(parts, Full::default())).await;
+    }
     if body.size_hint().lower() > u64::from(max_body) {
         return response::too_large(max_body); // Content-Length says so: don't read it at all
     }
@@ -175,7 +180,15 @@ where
     if let Some(reply) = conformance::invalid_request(&bytes) {
         return reply;
     }
-    match rpc.call(Request::from_parts(parts, Full::new(bytes))).await {
+    call(rpc, Request::from_parts(parts, Full::new(bytes))).await
+}
+
+async fn call<S>(mut rpc: S, request: Request<Full<Bytes>>) -> HttpResponse
+where
+    S: Service<Request<Full<Bytes>>, Response = HttpResponse>,
+    S::Error: std::fmt::Display,
+{
+    match rpc.call(request).await {
         Ok(reply) => reply,
         Err(err) => {
             tracing::warn!(%err, "jsonrpsee failed to answer");
