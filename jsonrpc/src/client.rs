@@ -54,14 +54,23 @@ pub async fn demo(client: &HttpClient) -> anyhow::Result<Vec<String>> {
     batch.insert("subtract", rpc_params![42, 23])?;
     batch.insert("users.get", rpc_params![99])?;
     let answers: BatchResponse<serde_json::Value> = client.batch_request(batch).await?;
-    let answers: Vec<String> = answers.into_iter().map(|answer| describe(answer)).collect();
-    lines.push(format!("batch         [sum [1,2,4], subtract [42,23], users.get [99]] -> [{}]", answers.join(", ")));
+    let answers: Vec<String> = answers.into_iter().map(describe).collect();
+    lines.push(format!(
+        "batch         [sum [1,2,4], subtract [42,23], users.get [99]] -> [{}]",
+        answers.join(", ")
+    ));
 
     match client.get_user(99).await {
         Err(Error::Call(err)) if err.code() == codes::USER_NOT_FOUND => {
-            lines.push(format!("error         users.get [99] -> code {}: {}", err.code(), err.message()));
+            lines.push(format!(
+                "error         users.get [99] -> code {}: {}",
+                err.code(),
+                err.message()
+            ));
         }
-        other => anyhow::bail!("expected error {} for user 99, got {other:?}", codes::USER_NOT_FOUND),
+        other => {
+            anyhow::bail!("expected error {} for user 99, got {other:?}", codes::USER_NOT_FOUND)
+        }
     }
     Ok(lines)
 }

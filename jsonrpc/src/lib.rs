@@ -88,9 +88,11 @@ pub mod codes {
 pub fn user_error(err: UserError) -> ErrorObjectOwned {
     let message = err.to_string();
     match err {
-        UserError::NotFound(id) => {
-            ErrorObjectOwned::owned(codes::USER_NOT_FOUND, message, Some(serde_json::json!({"id": id})))
-        }
+        UserError::NotFound(id) => ErrorObjectOwned::owned(
+            codes::USER_NOT_FOUND,
+            message,
+            Some(serde_json::json!({"id": id})),
+        ),
         UserError::Invalid { field, reason } => ErrorObjectOwned::owned(
             codes::INVALID_USER,
             message,
@@ -105,5 +107,9 @@ pub fn user_error(err: UserError) -> ErrorObjectOwned {
 
 /// The error `subtract` and `sum` answer instead of overflowing.
 pub fn out_of_range() -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(codes::OUT_OF_RANGE, "result out of the 64-bit integer range", None::<()>)
+    ErrorObjectOwned::owned(
+        codes::OUT_OF_RANGE,
+        "result out of the 64-bit integer range",
+        None::<()>,
+    )
 }

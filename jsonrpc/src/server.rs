@@ -10,15 +10,16 @@ use crate::conformance::{self, RunNotifications};
 pub use crate::handlers::Handlers;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Body, Bytes, Incoming};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use jsonrpsee::core::middleware::RpcServiceBuilder;
 use jsonrpsee::server::{
-    BatchRequestConfig, HttpBody, HttpResponse, ServerConfig, http::{is_json, response},
+    BatchRequestConfig, HttpBody, HttpResponse, ServerConfig,
+    http::{is_json, response},
     stop_channel,
 };
 use std::convert::Infallible;
@@ -139,8 +140,7 @@ where
     S::Error: std::fmt::Display,
 {
     let deadline = limits.request_timeout;
-    match tokio::time::timeout(deadline, read_and_call(request, rpc, limits.max_body_bytes)).await
-    {
+    match tokio::time::timeout(deadline, read_and_call(request, rpc, limits.max_body_bytes)).await {
         Ok(reply) => conformance::no_content(reply),
         Err(_) => {
             tracing::debug!(?deadline, "request not complete in time");

@@ -37,7 +37,10 @@ async fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
 #[tokio::test]
 async fn oversize_body_is_refused_with_413() {
     let server = TestServer::with_limits(small_limits()).await;
-    let big = format!(r#"{{"jsonrpc":"2.0","method":"sum","params":[{}],"id":1}}"#, "1,".repeat(600) + "1");
+    let big = format!(
+        r#"{{"jsonrpc":"2.0","method":"sum","params":[{}],"id":1}}"#,
+        "1,".repeat(600) + "1"
+    );
     let (status, answer) = server.post(&big).await;
     assert_eq!(status, 413);
     assert_eq!(error_code_and_id(&answer), (json!(-32007), Value::Null));
@@ -61,7 +64,10 @@ async fn too_long_batch_gets_one_error() {
     let server = TestServer::with_limits(small_limits()).await;
     let call = r#"{"jsonrpc":"2.0","method":"get_data","id":1}"#;
     let answer = server.post_json(&format!("[{call},{call},{call},{call}]")).await;
-    assert_eq!((answer["error"]["code"].clone(), answer["id"].clone()), (json!(-32010), Value::Null));
+    assert_eq!(
+        (answer["error"]["code"].clone(), answer["id"].clone()),
+        (json!(-32010), Value::Null)
+    );
     // At the limit it is fine.
     let answer = server.post_json(&format!("[{call},{call},{call}]")).await;
     assert_eq!(answer.as_array().unwrap().len(), 3);
@@ -95,7 +101,9 @@ async fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
     for body in [
         params.clone(),
         format!(r#"{{"jsonrpc":"2.0","method":"sum","params":{params},"id":1}}"#),
-        format!(r#"{{"jsonrpc":"2.0","method":"subtract","params":{{"minuend":{params}}},"id":1}}"#),
+        format!(
+            r#"{{"jsonrpc":"2.0","method":"subtract","params":{{"minuend":{params}}},"id":1}}"#
+        ),
     ] {
         let (_, answer) = server.post(&body).await;
         let answer: Value = serde_json::from_str(&answer).unwrap();
@@ -219,7 +227,10 @@ async fn connections_over_the_limit_wait_for_a_free_slot() {
 
     drop(first); // frees a slot
     let (status, answer) = read_response(&mut third).await;
-    assert_eq!((status, answer.as_str()), (200, r#"{"jsonrpc":"2.0","id":1,"result":["hello",5]}"#));
+    assert_eq!(
+        (status, answer.as_str()),
+        (200, r#"{"jsonrpc":"2.0","id":1,"result":["hello",5]}"#)
+    );
     server.stop().await;
 }
 

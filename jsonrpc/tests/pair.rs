@@ -62,7 +62,8 @@ async fn domain_errors_have_their_own_codes() {
         match rpc.create_user(" ".into(), "x@example.com".into()).await {
             Err(ClientError::Call(err)) => {
                 assert_eq!(err.code(), codes::INVALID_USER);
-                let data: serde_json::Value = serde_json::from_str(err.data().unwrap().get()).unwrap();
+                let data: serde_json::Value =
+                    serde_json::from_str(err.data().unwrap().get()).unwrap();
                 assert_eq!(data["field"], "name");
             }
             other => panic!("{other:?}"),

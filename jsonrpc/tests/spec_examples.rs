@@ -240,7 +240,8 @@ async fn an_id_jsonrpsee_cannot_hold_gets_invalid_request_when_sent_alone() {
     let server = TestServer::start().await;
     // JSON-RPC allows any number as id; jsonrpsee holds only strings, u64 and null.
     for id in ["-1", "1.5", "{}"] {
-        let body = format!(r#"{{"jsonrpc": "2.0", "method": "subtract", "params": [2, 1], "id": {id}}}"#);
+        let body =
+            format!(r#"{{"jsonrpc": "2.0", "method": "subtract", "params": [2, 1], "id": {id}}}"#);
         let answer = server.post_json(&body).await;
         assert_eq!(answer["error"]["code"], -32600, "{body}: {answer}");
         assert_eq!(answer["id"], Value::Null);
@@ -272,8 +273,9 @@ async fn deviation_error_messages_are_jsonrpsee_wording() {
 #[tokio::test]
 async fn a_null_id_is_a_call_and_is_answered() {
     let server = TestServer::start().await;
-    let answer =
-        server.post_json(r#"{"jsonrpc": "2.0", "method": "subtract", "params": [5, 3], "id": null}"#).await;
+    let answer = server
+        .post_json(r#"{"jsonrpc": "2.0", "method": "subtract", "params": [5, 3], "id": null}"#)
+        .await;
     assert_eq!(answer, json!({"jsonrpc": "2.0", "result": 2, "id": null}));
     server.stop().await;
 }
@@ -283,8 +285,9 @@ async fn wrong_version_and_bad_params_are_refused() {
     let server = TestServer::start().await;
     let answer = server.post_json(r#"{"jsonrpc": "1.0", "method": "get_data", "id": 1}"#).await;
     assert_eq!((answer["error"]["code"].clone(), answer["id"].clone()), (json!(-32600), json!(1)));
-    let answer =
-        server.post_json(r#"{"jsonrpc": "2.0", "method": "subtract", "params": [1], "id": 2}"#).await;
+    let answer = server
+        .post_json(r#"{"jsonrpc": "2.0", "method": "subtract", "params": [1], "id": 2}"#)
+        .await;
     assert_eq!((answer["error"]["code"].clone(), answer["id"].clone()), (json!(-32602), json!(2)));
     let answer = server
         .post_json(r#"{"jsonrpc": "2.0", "method": "sum", "params": [1, "two"], "id": 3}"#)

@@ -65,8 +65,9 @@ impl TestServer {
 
     /// Checks that the server still answers a plain call.
     pub async fn assert_serving(&self) {
-        let answer =
-            self.post_json(r#"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":7}"#).await;
+        let answer = self
+            .post_json(r#"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":7}"#)
+            .await;
         assert_eq!(answer["result"], 19);
     }
 }
