@@ -242,3 +242,21 @@ async fn shutdown_waits_for_nothing_when_idle_and_stops_accepting() {
     server.stop().await;
     assert!(TcpStream::connect(addr).await.is_err(), "still accepting after shutdown");
 }
+
+#[tokio::test]
+async fn oversize_headers_are_refused_with_431() {
+    let server = TestServer::with_limits(small_limits()).await;
+    let huge = format!("POST / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n", "a".repeat(600_000));
+    let many: String = (0..200).map(|n| format!("X-{n}: 1\r\n")).collect();
+    let many = format!("POST / HTTP/1.1\r\nHost: t\r\n{many}\r\n");
+    for request in [huge, many] {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        // The server may answer and close before it has read everything we send.
+        let _ = stream.write_all(request.as_bytes()).await;
+        let mut head = [0u8; 12];
+        tokio::time::timeout(WAIT, stream.read_exact(&mut head)).await.unwrap().unwrap();
+        assert_eq!(&head, b"HTTP/1.1 431");
+    }
+    server.assert_serving().await;
+    server.stop().await;
+}

@@ -41,6 +41,8 @@ async fn typed_calls_round_trip() {
         assert_eq!(rpc.get_data().await.unwrap(), ("hello".to_owned(), 5));
         assert_eq!(client::sum(&rpc, &[1, 2, 4]).await.unwrap(), 7);
         assert_eq!(client::sum(&rpc, &[]).await.unwrap(), 0);
+        // A notification method called with an id is an ordinary call answering `null`.
+        rpc.notify_hello(1).await.unwrap();
     })
     .await
     .unwrap();
