@@ -295,3 +295,18 @@ async fn wrong_version_and_bad_params_are_refused() {
     assert_eq!((answer["error"]["code"].clone(), answer["id"].clone()), (json!(-32602), json!(3)));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn deviation_params_that_are_neither_array_nor_object_are_not_invalid_request() {
+    // The specification calls for -32600; jsonrpsee passes the value to the method.
+    let server = TestServer::start().await;
+    let answer = server
+        .post_json(r#"{"jsonrpc": "2.0", "method": "get_data", "params": "bar", "id": 1}"#)
+        .await;
+    assert_eq!(answer["result"], json!(["hello", 5]));
+    let answer = server
+        .post_json(r#"{"jsonrpc": "2.0", "method": "subtract", "params": "bar", "id": 2}"#)
+        .await;
+    assert_eq!((answer["error"]["code"].clone(), answer["id"].clone()), (json!(-32602), json!(2)));
+    server.stop().await;
+}
