@@ -1,7 +1,7 @@
 //! JSON-RPC 2.0 over HTTP with [jsonrpsee].
 //!
-//! The API is written down once, as the [`Api`] trait. jsonrpsee's `#[rpc]` macro turns it into
-//! `ApiServer` (implemented in [`server`]) and `ApiClient` (a typed client, used in [`client`]),
+//! The API is written down once, as the `Api` trait. jsonrpsee's `#[rpc]` macro turns it into
+//! `ApiServer` (implemented by [`server::Handlers`]) and `ApiClient` (a typed client, used in [`client`]),
 //! so the server and the client cannot disagree about a method name or a parameter.
 //!
 //! Besides the user methods, the API carries the methods that the JSON-RPC 2.0 specification
@@ -24,10 +24,11 @@ pub const DEFAULT_PORT: u16 = 7880;
 /// Most users one `users.list` call returns; a larger `limit` is clamped to this.
 pub const MAX_PAGE: usize = 100;
 
-/// Method names that are not in [`Api`]: the specification's `sum` and `update` take their
-/// positional parameters as a list of any length (`[1, 2, 4]`), while the `#[rpc]` macro maps
-/// each array element to one Rust argument. The server registers these two by hand.
+/// `sum` is not in `Api`: like `update`, it takes its positional parameters as a list of any
+/// length (`[1, 2, 4]`), while the `#[rpc]` macro maps each array element to one Rust argument.
+/// The server registers these two by hand; the client calls them by name.
 pub const SUM: &str = "sum";
+/// `update`, the specification's example notification: `[1, 2, 3, 4, 5]`. See [`SUM`].
 pub const UPDATE: &str = "update";
 
 /// The whole API. `#[method(name = ...)]` is the name on the wire.
