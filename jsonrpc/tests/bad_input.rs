@@ -260,3 +260,26 @@ async fn oversize_headers_are_refused_with_431() {
     server.assert_serving().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish() {
+    let limits = Limits { request_timeout: Duration::from_secs(5), ..small_limits() };
+    let server = TestServer::with_limits(limits).await;
+    let addr = server.addr;
+    let body = r#"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}"#;
+    let (first, rest) = body.split_at(20);
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(format!("{head}{first}").as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let stopping = tokio::spawn(server.stop()); // checks that `serve` returns Ok
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    let (status, answer) = read_response(&mut stream).await;
+    assert_eq!((status, answer.as_str()), (200, r#"{"jsonrpc":"2.0","id":1,"result":19}"#));
+    tokio::time::timeout(WAIT, stopping).await.unwrap().unwrap();
+}
