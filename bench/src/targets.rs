@@ -37,5 +37,9 @@ fn latency_vs_floor(rows: &[Row], protocol: &str, label: &str, limit: f64) -> Ch
 }
 
 pub fn checks(rows: &[Row]) -> Vec<Check> {
-    vec![latency_vs_floor(rows, "udp", "UDP", 1.0), latency_vs_floor(rows, "tcp", "TCP", 1.5)]
+    vec![
+        latency_vs_floor(rows, "udp", "UDP", 1.0),
+        latency_vs_floor(rows, "tcp", "TCP", 1.5),
+        latency_vs_floor(rows, "jsonrpc", "JSON-RPC", 5.0),
+    ]
 }

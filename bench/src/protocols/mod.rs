@@ -1,6 +1,7 @@
 //! Every scenario the benchmark runs, one module per example crate plus the floor.
 
 mod floor;
+mod jsonrpc;
 mod tcp;
 mod udp;
 
@@ -35,68 +36,57 @@ impl std::fmt::Debug for Job {
 }
 
 /// The protocols `--only` accepts.
-pub const PROTOCOLS: &[&str] = &["udp", "tcp"];
+pub const PROTOCOLS: &[&str] = &["udp", "tcp", "jsonrpc"];
+
+type Run = for<'a> fn(&'a Settings) -> LocalBoxFuture<'a, anyhow::Result<Measurement>>;
+
+fn job(
+    protocol: &'static str,
+    scenario: impl Into<String>,
+    kind: Kind,
+    wire_bytes: fn(&Settings) -> usize,
+    run: Run,
+) -> Job {
+    Job { protocol, scenario: scenario.into(), kind, wire_bytes, run }
+}
 
 /// Every job, floor first (the others are compared with it).
 pub fn jobs(settings: &Settings) -> Vec<Job> {
+    use Kind::{FixedRate, Sequential, Throughput};
     let n = settings.connections;
     let rate = settings.rate;
+    let payload = |s: &Settings| s.payload;
     vec![
-        Job {
-            protocol: "floor",
-            scenario: "raw TCP ping-pong".into(),
-            kind: Kind::Sequential,
-            wire_bytes: |s| s.payload,
-            run: |s| Box::pin(floor::latency(s, false)),
-        },
-        Job {
-            protocol: "floor",
-            scenario: format!("raw TCP ping-pong @{rate}/s"),
-            kind: Kind::FixedRate,
-            wire_bytes: |s| s.payload,
-            run: |s| Box::pin(floor::latency(s, true)),
-        },
-        Job {
-            protocol: "floor",
-            scenario: format!("raw TCP ping-pong, {n} connections"),
-            kind: Kind::Throughput,
-            wire_bytes: |s| s.payload,
-            run: |s| Box::pin(floor::throughput(s)),
-        },
-        Job {
-            protocol: "udp",
-            scenario: "reading echo".into(),
-            kind: Kind::Sequential,
-            wire_bytes: udp::wire_bytes,
-            run: |s| Box::pin(udp::latency(s, false)),
-        },
-        Job {
-            protocol: "udp",
-            scenario: format!("reading echo @{rate}/s"),
-            kind: Kind::FixedRate,
-            wire_bytes: udp::wire_bytes,
-            run: |s| Box::pin(udp::latency(s, true)),
-        },
-        Job {
-            protocol: "tcp",
-            scenario: "ECHO line".into(),
-            kind: Kind::Sequential,
-            wire_bytes: tcp::wire_bytes,
-            run: |s| Box::pin(tcp::latency(s, false)),
-        },
-        Job {
-            protocol: "tcp",
-            scenario: format!("ECHO line @{rate}/s"),
-            kind: Kind::FixedRate,
-            wire_bytes: tcp::wire_bytes,
-            run: |s| Box::pin(tcp::latency(s, true)),
-        },
-        Job {
-            protocol: "tcp",
-            scenario: format!("ECHO line, {n} connections"),
-            kind: Kind::Throughput,
-            wire_bytes: tcp::wire_bytes,
-            run: |s| Box::pin(tcp::throughput(s)),
-        },
+        job("floor", "raw TCP ping-pong", Sequential, payload, |s| {
+            Box::pin(floor::latency(s, false))
+        }),
+        job("floor", format!("raw TCP ping-pong @{rate}/s"), FixedRate, payload, |s| {
+            Box::pin(floor::latency(s, true))
+        }),
+        job("floor", format!("raw TCP ping-pong, {n} connections"), Throughput, payload, |s| {
+            Box::pin(floor::throughput(s))
+        }),
+        job("udp", "reading echo", Sequential, udp::wire_bytes, |s| {
+            Box::pin(udp::latency(s, false))
+        }),
+        job("udp", format!("reading echo @{rate}/s"), FixedRate, udp::wire_bytes, |s| {
+            Box::pin(udp::latency(s, true))
+        }),
+        job("tcp", "ECHO line", Sequential, tcp::wire_bytes, |s| Box::pin(tcp::latency(s, false))),
+        job("tcp", format!("ECHO line @{rate}/s"), FixedRate, tcp::wire_bytes, |s| {
+            Box::pin(tcp::latency(s, true))
+        }),
+        job("tcp", format!("ECHO line, {n} connections"), Throughput, tcp::wire_bytes, |s| {
+            Box::pin(tcp::throughput(s))
+        }),
+        job("jsonrpc", "users.get", Sequential, jsonrpc::wire_bytes, |s| {
+            Box::pin(jsonrpc::latency(s, false))
+        }),
+        job("jsonrpc", format!("users.get @{rate}/s"), FixedRate, jsonrpc::wire_bytes, |s| {
+            Box::pin(jsonrpc::latency(s, true))
+        }),
+        job("jsonrpc", format!("users.get, {n} connections"), Throughput, jsonrpc::wire_bytes, |s| {
+            Box::pin(jsonrpc::throughput(s))
+        }),
     ]
 }

@@ -1,0 +1,52 @@
+//! One module per example crate; each runs that crate's server and client in-process.
+
+mod jsonrpc;
+mod tcp;
+mod udp;
+
+use crate::outcome::{Step, Transcript};
+use clap::ValueEnum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Protocol {
+    Udp,
+    Tcp,
+    Jsonrpc,
+}
+
+impl Protocol {
+    pub const ALL: &[Protocol] = &[Protocol::Udp, Protocol::Tcp, Protocol::Jsonrpc];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Udp => "udp",
+            Self::Tcp => "tcp",
+            Self::Jsonrpc => "jsonrpc",
+        }
+    }
+
+    /// The communication model, as in the root README's table.
+    pub fn model(self) -> &'static str {
+        match self {
+            Self::Udp => "datagrams (fire and forget)",
+            Self::Tcp => "request/response (line protocol)",
+            Self::Jsonrpc => "remote procedure call (JSON-RPC 2.0)",
+        }
+    }
+
+    pub fn transport(self) -> &'static str {
+        match self {
+            Self::Udp => "UDP",
+            Self::Tcp => "TCP",
+            Self::Jsonrpc => "HTTP/1.1",
+        }
+    }
+
+    pub async fn run(self, transcript: &mut Transcript) -> anyhow::Result<Step> {
+        match self {
+            Self::Udp => udp::run(transcript).await,
+            Self::Tcp => tcp::run(transcript).await,
+            Self::Jsonrpc => jsonrpc::run(transcript).await,
+        }
+    }
+}
