@@ -95,3 +95,32 @@ pub fn store_with(n: usize) -> UserStore {
     }
     store
 }
+
+/// How many [`big_store`] users are far more than the transport buffers between server and
+/// a [`small_window_client`]: the server can only send them as fast as the client reads.
+pub const BIG_STORE_USERS: usize = 2_000;
+
+/// A store of [`BIG_STORE_USERS`] users with long names and emails (about 330 bytes each on
+/// the wire, some 650 KB in all).
+pub fn big_store() -> UserStore {
+    let store = UserStore::new(BIG_STORE_USERS);
+    let padding = "x".repeat(230);
+    for i in 1..=BIG_STORE_USERS {
+        let name = format!("{i:0>64}");
+        store.create(new_user(&name, &format!("user{i}.{padding}@example.com"))).unwrap();
+    }
+    store
+}
+
+impl TestServer {
+    /// A client whose HTTP/2 receive windows are small (16 KiB), so the server's flow control
+    /// kicks in after a few dozen users instead of after megabytes.
+    pub async fn small_window_client(&self) -> UserClient {
+        let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .initial_stream_window_size(16 * 1024)
+            .initial_connection_window_size(16 * 1024);
+        let channel = within(endpoint.connect()).await.unwrap();
+        UserClient::with_channel(channel, None).unwrap()
+    }
+}
