@@ -38,9 +38,11 @@ impl UserClient {
 
     /// Wraps an existing channel, e.g. one shared with the health client.
     pub fn with_channel(channel: Channel, token: Option<&str>) -> Result<Self, Status> {
+        // The decoding limit guards this client against a huge reply. There is no encoding
+        // limit: the server refuses an oversize request with a clear OUT_OF_RANGE, where
+        // tonic's own client-side check fails the call as a bare INTERNAL stream reset.
         let inner = UserServiceClient::with_interceptor(channel, AttachBearer::new(token)?)
-            .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+            .max_decoding_message_size(MAX_MESSAGE_BYTES);
         Ok(Self { inner, timeout: None })
     }
 
