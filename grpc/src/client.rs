@@ -6,6 +6,7 @@ use crate::auth::AttachBearer;
 use crate::pb::user_service_client::UserServiceClient;
 use crate::pb::{self, GetUserRequest, ListUsersRequest};
 use crate::{MAX_MESSAGE_BYTES, deadline};
+use anyhow::Context;
 use common::{NewUser, User};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -32,7 +33,8 @@ impl UserClient {
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true)
             .connect()
-            .await?;
+            .await
+            .with_context(|| format!("cannot connect to {addr}"))?;
         Ok(Self::with_channel(channel, token)?)
     }
 
@@ -85,7 +87,10 @@ impl UserClient {
     ) -> Result<u32, Status> {
         let (request, deadline) = self.request(users.map(pb::CreateUserRequest::from));
         let response = self.inner.import_users(request).await;
-        Ok(response.map_err(|status| deadline::name_expired(status, deadline))?.into_inner().created)
+        Ok(response
+            .map_err(|status| deadline::name_expired(status, deadline))?
+            .into_inner()
+            .created)
     }
 
     /// Sends `ids` on one call and yields each answer as it comes back: the user, or `None`

@@ -12,12 +12,15 @@ use crate::pb::{
 use crate::{MAX_MESSAGE_BYTES, deadline, status};
 use common::UserStore;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, sleep_until};
+use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
@@ -62,7 +65,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Streaming calls that the client abandoned before they finished.
+    /// Response streams (ListUsers, LookupUsers) the client cancelled before their end.
     pub fn cancelled_calls(&self) -> u64 {
         self.cancelled_calls.load(Ordering::Relaxed)
     }
@@ -159,31 +162,58 @@ impl UserService for UserApi {
         Ok(Response::new(user.into()))
     }
 
-    type ListUsersStream = ReceiverStream<Result<pb::User, Status>>;
+    type ListUsersStream = Watched<ReceiverStream<Result<pb::User, Status>>>;
 
     async fn list_users(
         &self,
         request: Request<ListUsersRequest>,
     ) -> Result<Response<Self::ListUsersStream>, Status> {
         let limits = self.limits(request.metadata());
+        let watch = self.watch("ListUsers", &limits);
         let ListUsersRequest { offset, limit } = request.into_inner();
         let limit = if limit == 0 { usize::MAX } else { limit as usize };
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         tokio::spawn(self.clone().send_users(offset as usize, limit, limits, tx));
-        Ok(Response::new(ReceiverStream::new(rx)))
+        Ok(Response::new(Watched { inner: ReceiverStream::new(rx), watch }))
     }
 
     async fn import_users(
         &self,
         request: Request<Streaming<CreateUserRequest>>,
     ) -> Result<Response<ImportUsersResponse>, Status> {
+        // A client that cancels midway looks like one that finished: tonic ends a cancelled
+        // request stream like a complete one. The users that arrived before stay created.
         let limits = self.limits(request.metadata());
-        let mut inbound = request.into_inner();
+        self.import(request.into_inner(), &limits).await.map(Response::new)
+    }
+
+    type LookupUsersStream = Watched<ReceiverStream<Result<LookupUsersResponse, Status>>>;
+
+    async fn lookup_users(
+        &self,
+        request: Request<Streaming<GetUserRequest>>,
+    ) -> Result<Response<Self::LookupUsersStream>, Status> {
+        let limits = self.limits(request.metadata());
+        let watch = self.watch("LookupUsers", &limits);
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        tokio::spawn(self.clone().answer_lookups(request.into_inner(), limits, tx));
+        Ok(Response::new(Watched { inner: ReceiverStream::new(rx), watch }))
+    }
+}
+
+impl UserApi {
+    fn limits(&self, metadata: &MetadataMap) -> Limits {
+        Limits { deadline: deadline::from_metadata(metadata), stopping: self.stopping.clone() }
+    }
+
+    /// Creates users as they arrive, stopping at the first refused one.
+    async fn import(
+        &self,
+        mut inbound: Streaming<CreateUserRequest>,
+        limits: &Limits,
+    ) -> Result<ImportUsersResponse, Status> {
         let mut created = 0u32;
-        loop {
-            let next = limits.run(inbound.message()).await?;
-            let next = next.map_err(|status| self.client_failed("ImportUsers", status, created as usize))?;
-            let Some(new_user) = next else { break };
+        while let Some(new_user) = limits.run(inbound.message()).await?? {
             self.store.create(new_user.into()).map_err(|error| {
                 let context = format!("user #{} ({created} created before it)", created + 1);
                 status::with_context(&status::from_user_error(&error), &context)
@@ -191,25 +221,7 @@ impl UserService for UserApi {
             created += 1;
         }
         debug!(created, "imported users");
-        Ok(Response::new(ImportUsersResponse { created }))
-    }
-
-    type LookupUsersStream = ReceiverStream<Result<LookupUsersResponse, Status>>;
-
-    async fn lookup_users(
-        &self,
-        request: Request<Streaming<GetUserRequest>>,
-    ) -> Result<Response<Self::LookupUsersStream>, Status> {
-        let limits = self.limits(request.metadata());
-        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
-        tokio::spawn(self.clone().answer_lookups(request.into_inner(), limits, tx));
-        Ok(Response::new(ReceiverStream::new(rx)))
-    }
-}
-
-impl UserApi {
-    fn limits(&self, metadata: &MetadataMap) -> Limits {
-        Limits { deadline: deadline::from_metadata(metadata), stopping: self.stopping.clone() }
+        Ok(ImportUsersResponse { created })
     }
 
     /// Produces one ListUsers response stream, a page at a time.
@@ -230,7 +242,7 @@ impl UserApi {
             for user in page {
                 match limits.run(tx.send(Ok(user.into()))).await {
                     Ok(Ok(())) => sent += 1,
-                    Ok(Err(_receiver_dropped)) => return self.client_left("ListUsers", sent),
+                    Ok(Err(_client_gone)) => return debug!(sent, "ListUsers abandoned"),
                     Err(status) => return send_final(&tx, status).await,
                 }
             }
@@ -249,33 +261,21 @@ impl UserApi {
             let id = match limits.run(inbound.message()).await {
                 Ok(Ok(Some(request))) => request.id,
                 Ok(Ok(None)) => return, // the client is done and every id answered: OK
-                Ok(Err(status)) => break self.client_failed("LookupUsers", status, answered),
-                Err(status) => break status,
+                Ok(Err(status)) => break status, // the request stream broke
+                Err(status) => break status, // deadline or shutdown
             };
             let user = self.store.get(id).ok().map(pb::User::from);
             match limits.run(tx.send(Ok(LookupUsersResponse { id, user }))).await {
                 Ok(Ok(())) => answered += 1,
-                Ok(Err(_receiver_dropped)) => return self.client_left("LookupUsers", answered),
+                Ok(Err(_client_gone)) => return debug!(answered, "LookupUsers abandoned"),
                 Err(status) => break status,
             }
         };
         send_final(&tx, ending).await;
     }
 
-    /// The client's side of the call failed. CANCELLED means it dropped the call on purpose;
-    /// anything else (a broken connection, a message over the size limit) is passed on.
-    fn client_failed(&self, call: &str, status: Status, done: usize) -> Status {
-        if status.code() == tonic::Code::Cancelled {
-            self.client_left(call, done);
-        } else {
-            info!(call, done, "client stream failed: {status}");
-        }
-        status
-    }
-
-    fn client_left(&self, call: &str, done: usize) {
-        self.stats.cancelled_calls.fetch_add(1, Ordering::Relaxed);
-        info!(call, done, "client cancelled the call; stopped working on it");
+    fn watch(&self, call: &'static str, limits: &Limits) -> CallWatch {
+        CallWatch { call, deadline: limits.deadline, stats: self.stats.clone(), finished: false }
     }
 }
 
@@ -284,6 +284,52 @@ impl UserApi {
 async fn send_final<T>(tx: &mpsc::Sender<Result<T, Status>>, status: Status) {
     debug!("ending stream: {status}");
     let _client_gone = tx.send(Err(status)).await;
+}
+
+/// Notices a response stream that is dropped before the server finished it. When a client
+/// cancels (it sends RST_STREAM with CANCEL), hyper drops the response body at once, so the
+/// drop is the moment the server learns of it. The request side cannot tell: tonic ends a
+/// cancelled request stream just like a finished one.
+#[derive(Debug)]
+struct CallWatch {
+    call: &'static str,
+    deadline: Option<Instant>,
+    stats: Arc<Stats>,
+    finished: bool,
+}
+
+impl Drop for CallWatch {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        if self.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            debug!(call = self.call, "deadline passed; stopped working on the call");
+        } else {
+            self.stats.cancelled_calls.fetch_add(1, Ordering::Relaxed);
+            info!(call = self.call, "client cancelled the call; stopped working on it");
+        }
+    }
+}
+
+/// A response stream with a [`CallWatch`]: finished once it has yielded its end, or an error
+/// status (which ends a gRPC response too).
+#[derive(Debug)]
+struct Watched<S> {
+    inner: S,
+    watch: CallWatch,
+}
+
+impl<T, S: Stream<Item = Result<T, Status>> + Unpin> Stream for Watched<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let item = ready!(Pin::new(&mut self.inner).poll_next(cx));
+        if !matches!(item, Some(Ok(_))) {
+            self.watch.finished = true;
+        }
+        Poll::Ready(item)
+    }
 }
 
 /// What bounds a streaming call: the client's deadline and the server's shutdown.

@@ -68,7 +68,10 @@ mod tests {
         let wrapped = with_context(&status, "user #2");
         assert_eq!(wrapped.message(), "user #2: invalid email: bad");
         assert_eq!(invalid_field(&wrapped).as_deref(), Some("email"));
-        assert_eq!(describe(&wrapped), "INVALID_ARGUMENT: user #2: invalid email: bad (field: email)");
+        assert_eq!(
+            describe(&wrapped),
+            "INVALID_ARGUMENT: user #2: invalid email: bad (field: email)"
+        );
     }
 
     #[test]

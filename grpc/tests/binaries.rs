@@ -91,8 +91,10 @@ fn server_and_client_binaries_work_together() {
         stdout(&server.client(&["create", "Barbara Liskov", "barbara@example.com"])),
         "#4 Barbara Liskov <barbara@example.com>\n"
     );
-    assert!(failure(&server.client(&["create", "B", "barbara@example.com"]))
-        .starts_with("ALREADY_EXISTS: "));
+    assert!(
+        failure(&server.client(&["create", "B", "barbara@example.com"]))
+            .starts_with("ALREADY_EXISTS: ")
+    );
     assert_eq!(
         stdout(&server.client(&["list", "--offset", "1", "--limit", "2"])),
         "#2 Alan Turing <alan@example.com>\n#3 Grace Hopper <grace@example.com>\n"

@@ -90,7 +90,8 @@ async fn list_users_streams_in_id_order_with_offset_and_limit() {
 async fn import_users_creates_all_or_stops_at_the_first_refused_one() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    let users = vec![new_user("Ken Thompson", "ken@example.com"), new_user("D R", "dmr@example.com")];
+    let users =
+        vec![new_user("Ken Thompson", "ken@example.com"), new_user("D R", "dmr@example.com")];
     assert_eq!(within(client.import_users(tokio_stream::iter(users))).await.unwrap(), 2);
     assert_eq!(server.store.len(), 5);
 

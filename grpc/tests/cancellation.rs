@@ -47,8 +47,9 @@ async fn aborting_an_import_midway_stops_the_server_reading_it() {
     })
     .await;
 
-    // The client task dies with its call: its HTTP/2 stream is reset (CANCEL), and the
-    // server drops the handler, so the rest of the import is never read.
+    // The client task dies with its call: its HTTP/2 stream is reset (CANCEL). The server
+    // reads no more of it (to tonic, a cancelled request stream looks finished, so this one
+    // is not counted as cancelled).
     import.abort();
     assert!(within(import).await.unwrap_err().is_cancelled());
     within(users.closed()).await; // the request stream is gone with the call

@@ -35,8 +35,7 @@ async fn health_reports_the_server_and_the_user_service_serving() {
 async fn a_health_watcher_sees_not_serving_when_shutdown_begins() {
     let server = TestServer::start().await;
     let mut health = HealthClient::new(server.channel().await);
-    let mut watch =
-        within(health.watch(check("users.v1.UserService"))).await.unwrap().into_inner();
+    let mut watch = within(health.watch(check("users.v1.UserService"))).await.unwrap().into_inner();
     let first: HealthCheckResponse = within(watch.next()).await.unwrap().unwrap();
     assert_eq!(first.status(), ServingStatus::Serving);
 
@@ -108,10 +107,10 @@ async fn reflection_lists_the_services_and_describes_user_service() {
 
 #[tokio::test]
 async fn reflection_v1alpha_answers_too_for_older_tools() {
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
     use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
     use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
     use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
-    use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
 
     let server = TestServer::start().await;
     let mut reflection = ServerReflectionClient::new(server.channel().await);

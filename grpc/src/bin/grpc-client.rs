@@ -86,7 +86,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut client = client.with_timeout(Duration::from_millis(args.timeout_ms));
     match args.call {
         Call::Get { id } => print_user(&client.get_user(id).await?),
-        Call::Create { name, email } => print_user(&client.create_user(NewUser { name, email }).await?),
+        Call::Create { name, email } => {
+            print_user(&client.create_user(NewUser { name, email }).await?)
+        }
         Call::List { offset, limit } => {
             let mut users = client.list_users(offset, limit).await?;
             while let Some(user) = users.next().await {
@@ -107,9 +109,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Call::Health => {
-            let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", args.addr.addr))?
-                .connect()
-                .await?;
+            let channel =
+                tonic::transport::Endpoint::from_shared(format!("http://{}", args.addr.addr))?
+                    .connect()
+                    .await?;
             let request = HealthCheckRequest { service: String::new() };
             let status = HealthClient::new(channel).check(request).await?.into_inner().status();
             println!("{}", status.as_str_name());
