@@ -1,8 +1,9 @@
 """A Python client for grpc-server, generated from the same users.proto: no Rust involved.
 
     pip install grpcio-tools grpcio-status
-    python -m grpc_tools.protoc -I grpc/proto --python_out=. --grpc_python_out=. grpc/proto/users.proto
-    python grpc/python/users_client.py 127.0.0.1:50051 [TOKEN]
+    cd grpc/python
+    python -m grpc_tools.protoc -I ../proto --python_out=. --grpc_python_out=. ../proto/users.proto
+    python users_client.py 127.0.0.1:50051 [TOKEN]
 """
 
 import queue
