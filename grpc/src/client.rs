@@ -19,6 +19,16 @@ use tonic::{Request, Status};
 /// How long connecting may take before giving up.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// One HTTP/2 connection to a server at `addr` (plain text), for any of its services.
+pub async fn connect(addr: SocketAddr) -> anyhow::Result<Channel> {
+    Endpoint::from_shared(format!("http://{addr}"))?
+        .connect_timeout(CONNECT_TIMEOUT)
+        .tcp_nodelay(true)
+        .connect()
+        .await
+        .with_context(|| format!("cannot connect to {addr}"))
+}
+
 /// A `UserService` client that sends a bearer token (if given) and a deadline (if set).
 #[derive(Debug, Clone)]
 pub struct UserClient {
@@ -29,13 +39,7 @@ pub struct UserClient {
 impl UserClient {
     /// Connects to a server at `addr` over plain-text HTTP/2.
     pub async fn connect(addr: SocketAddr, token: Option<&str>) -> anyhow::Result<Self> {
-        let channel = Endpoint::from_shared(format!("http://{addr}"))?
-            .connect_timeout(CONNECT_TIMEOUT)
-            .tcp_nodelay(true)
-            .connect()
-            .await
-            .with_context(|| format!("cannot connect to {addr}"))?;
-        Ok(Self::with_channel(channel, token)?)
+        Ok(Self::with_channel(connect(addr).await?, token)?)
     }
 
     /// Wraps an existing channel, e.g. one shared with the health client.

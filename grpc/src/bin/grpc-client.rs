@@ -82,8 +82,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let client = UserClient::connect(args.addr.addr, args.token.as_deref()).await?;
-    let mut client = client.with_timeout(Duration::from_millis(args.timeout_ms));
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let channel = grpc::client::connect(args.addr.addr).await?;
+    let mut client =
+        UserClient::with_channel(channel.clone(), args.token.as_deref())?.with_timeout(timeout);
     match args.call {
         Call::Get { id } => print_user(&client.get_user(id).await?),
         Call::Create { name, email } => {
@@ -109,11 +111,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Call::Health => {
-            let channel =
-                tonic::transport::Endpoint::from_shared(format!("http://{}", args.addr.addr))?
-                    .connect()
-                    .await?;
-            let request = HealthCheckRequest { service: String::new() };
+            // The empty service name asks about the server as a whole.
+            let mut request = tonic::Request::new(HealthCheckRequest { service: String::new() });
+            request.set_timeout(timeout);
             let status = HealthClient::new(channel).check(request).await?.into_inner().status();
             println!("{}", status.as_str_name());
             if status != ServingStatus::Serving {
