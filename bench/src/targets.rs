@@ -36,10 +36,34 @@ fn latency_vs_floor(rows: &[Row], protocol: &str, label: &str, limit: f64) -> Ch
     }
 }
 
+/// "throughput of row `a` ≥ `limit` × throughput of row `b`" (rows found by protocol and a
+/// word of their scenario).
+fn throughput_ratio(
+    rows: &[Row],
+    a: (&str, &str),
+    b: (&str, &str),
+    label: &str,
+    limit: f64,
+) -> Check {
+    let find = |(protocol, word): (&str, &str)| {
+        rows.iter().find(|r| {
+            r.protocol == protocol && r.kind == Kind::Throughput && r.scenario.contains(word)
+        })
+    };
+    let ratio = find(a).zip(find(b)).map(|(a, b)| a.headline() / b.headline());
+    Check {
+        target: format!("{label} throughput ≥ {limit}× {} {}", b.0, b.1),
+        measured: ratio.map_or("-".into(), |r| format!("{r:.2}×")),
+        met: ratio.map(|r| r >= limit),
+    }
+}
+
 pub fn checks(rows: &[Row]) -> Vec<Check> {
     vec![
         latency_vs_floor(rows, "udp", "UDP", 1.0),
         latency_vs_floor(rows, "tcp", "TCP", 1.5),
         latency_vs_floor(rows, "jsonrpc", "JSON-RPC", 5.0),
+        latency_vs_floor(rows, "grpc", "gRPC unary", 6.0),
+        throughput_ratio(rows, ("grpc", "streaming"), ("grpc", "unary"), "gRPC streaming", 2.0),
     ]
 }

@@ -44,7 +44,12 @@ async fn main() -> ExitCode {
     let mut results = Vec::new();
     for protocol in selected {
         if !cli.json {
-            println!("\n== {} — {} over {}", protocol.name(), protocol.model(), protocol.transport());
+            println!(
+                "\n== {} — {} over {}",
+                protocol.name(),
+                protocol.model(),
+                protocol.transport()
+            );
         }
         let outcome = Outcome::run(protocol, limit, !cli.json).await;
         results.push((protocol, outcome));

@@ -12,7 +12,9 @@ pub fn table(results: &[(Protocol, Outcome)]) -> String {
     let mut reasons = Vec::new();
     for (protocol, outcome) in results {
         let (result, rtt, bytes) = match &outcome.verdict {
-            Verdict::Ok(m) => ("ok", format!("{:.1?}", m.round_trip), format!("{} B", m.payload_bytes)),
+            Verdict::Ok(m) => {
+                ("ok", format!("{:.1?}", m.round_trip), format!("{} B", m.payload_bytes))
+            }
             Verdict::Skipped(why) => {
                 reasons.push(format!("{}: skipped: {why}", protocol.name()));
                 ("skipped", "-".into(), "-".into())

@@ -1,6 +1,7 @@
 //! Every scenario the benchmark runs, one module per example crate plus the floor.
 
 mod floor;
+mod grpc;
 mod jsonrpc;
 mod tcp;
 mod udp;
@@ -36,7 +37,7 @@ impl std::fmt::Debug for Job {
 }
 
 /// The protocols `--only` accepts.
-pub const PROTOCOLS: &[&str] = &["udp", "tcp", "jsonrpc"];
+pub const PROTOCOLS: &[&str] = &["udp", "tcp", "jsonrpc", "grpc"];
 
 type Run = for<'a> fn(&'a Settings) -> LocalBoxFuture<'a, anyhow::Result<Measurement>>;
 
@@ -85,8 +86,24 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         job("jsonrpc", format!("users.get @{rate}/s"), FixedRate, jsonrpc::wire_bytes, |s| {
             Box::pin(jsonrpc::latency(s, true))
         }),
-        job("jsonrpc", format!("users.get, {n} connections"), Throughput, jsonrpc::wire_bytes, |s| {
-            Box::pin(jsonrpc::throughput(s))
+        job(
+            "jsonrpc",
+            format!("users.get, {n} connections"),
+            Throughput,
+            jsonrpc::wire_bytes,
+            |s| Box::pin(jsonrpc::throughput(s)),
+        ),
+        job("grpc", "unary GetUser", Sequential, grpc::wire_bytes, |s| {
+            Box::pin(grpc::unary_latency(s, false))
+        }),
+        job("grpc", format!("unary GetUser @{rate}/s"), FixedRate, grpc::wire_bytes, |s| {
+            Box::pin(grpc::unary_latency(s, true))
+        }),
+        job("grpc", format!("unary GetUser, {n} connections"), Throughput, grpc::wire_bytes, |s| {
+            Box::pin(grpc::unary_throughput(s))
+        }),
+        job("grpc", "streaming LookupUsers, 1 call", Throughput, grpc::wire_bytes, |s| {
+            Box::pin(grpc::streaming_throughput(s))
         }),
     ]
 }

@@ -1,5 +1,6 @@
 //! One module per example crate; each runs that crate's server and client in-process.
 
+mod grpc;
 mod jsonrpc;
 mod tcp;
 mod udp;
@@ -12,16 +13,18 @@ pub enum Protocol {
     Udp,
     Tcp,
     Jsonrpc,
+    Grpc,
 }
 
 impl Protocol {
-    pub const ALL: &[Protocol] = &[Protocol::Udp, Protocol::Tcp, Protocol::Jsonrpc];
+    pub const ALL: &[Protocol] = &[Protocol::Udp, Protocol::Tcp, Protocol::Jsonrpc, Protocol::Grpc];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Udp => "udp",
             Self::Tcp => "tcp",
             Self::Jsonrpc => "jsonrpc",
+            Self::Grpc => "grpc",
         }
     }
 
@@ -31,6 +34,7 @@ impl Protocol {
             Self::Udp => "datagrams (fire and forget)",
             Self::Tcp => "request/response (line protocol)",
             Self::Jsonrpc => "remote procedure call (JSON-RPC 2.0)",
+            Self::Grpc => "RPC with streaming (protobuf)",
         }
     }
 
@@ -39,6 +43,7 @@ impl Protocol {
             Self::Udp => "UDP",
             Self::Tcp => "TCP",
             Self::Jsonrpc => "HTTP/1.1",
+            Self::Grpc => "HTTP/2",
         }
     }
 
@@ -47,6 +52,7 @@ impl Protocol {
             Self::Udp => udp::run(transcript).await,
             Self::Tcp => tcp::run(transcript).await,
             Self::Jsonrpc => jsonrpc::run(transcript).await,
+            Self::Grpc => grpc::run(transcript).await,
         }
     }
 }

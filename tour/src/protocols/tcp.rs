@@ -1,8 +1,8 @@
 //! TCP: `tcp::server` on a free port, `tcp::client` sends a few lines.
 
 use crate::outcome::{Measured, Step, TIMED_ROUND_TRIPS, Transcript, median};
-use std::time::Instant;
 use common::NewUser;
+use std::time::Instant;
 use tcp::client::Client;
 use tcp::protocol::Request;
 use tcp::server::{self, Config};
