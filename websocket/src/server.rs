@@ -52,6 +52,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Longest wait for one write (or the close handshake) before the peer counts as gone.
     pub write_timeout: Duration,
+    /// Longest wait for a complete HTTP request head (the upgrade request, or a page request).
+    pub header_timeout: Duration,
     /// Sustained messages per second one member may send, and the burst above that.
     pub messages_per_second: f64,
     pub message_burst: u32,
@@ -71,6 +73,7 @@ impl Default for Config {
             ping_interval: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(50),
             write_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
             messages_per_second: 10.0,
             message_burst: 30,
             echo_max_message_bytes: 16 * 1024 * 1024,
@@ -108,8 +111,8 @@ pub async fn serve(
         stop: CancellationToken::new(),
     };
     let mut http = http1::Builder::new();
-    // With a timer, hyper drops clients that drip their request headers (30 s by default).
-    http.timer(TokioTimer::new());
+    // Drop clients that drip their request head byte by byte (slowloris).
+    http.timer(TokioTimer::new()).header_read_timeout(app.config.header_timeout);
     tokio::pin!(shutdown);
 
     loop {

@@ -4,8 +4,8 @@
 use super::upgrade::Socket;
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::Error;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
@@ -15,6 +15,8 @@ pub(crate) fn close_for(error: &Error) -> Option<(CloseCode, &'static str)> {
     match error {
         Error::Capacity(_) => Some((CloseCode::Size, "message too big")),
         Error::Utf8(_) => Some((CloseCode::Invalid, "text frame is not valid UTF-8")),
+        // The TCP connection ended without a Close frame: the peer vanished.
+        Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
         Error::Protocol(_) => Some((CloseCode::Protocol, "protocol error")),
         _ => None,
     }
