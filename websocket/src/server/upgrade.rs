@@ -38,7 +38,7 @@ where
 {
     let accept_key = match check_handshake(request.headers()) {
         Ok(key) => derive_accept_key(key.as_bytes()),
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.into_response(),
     };
     let upgrading = hyper::upgrade::on(&mut request);
     sessions.spawn(async move {
@@ -62,28 +62,46 @@ where
     response
 }
 
-/// The client's `Sec-WebSocket-Key`, if the request is a WebSocket handshake we speak.
-fn check_handshake(headers: &HeaderMap) -> Result<&HeaderValue, Response<Full<Bytes>>> {
-    let refuse = |status, body: &'static str| {
-        let mut response = Response::new(Full::from(body));
-        *response.status_mut() = status;
+/// Why a request is not a handshake this server accepts.
+struct Refusal {
+    status: StatusCode,
+    body: &'static str,
+    /// A header telling the client what would work, e.g. `Sec-WebSocket-Version: 13`.
+    hint: Option<(HeaderName, &'static str)>,
+}
+
+impl Refusal {
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::from(self.body));
+        *response.status_mut() = self.status;
+        if let Some((name, value)) = self.hint {
+            response.headers_mut().insert(name, HeaderValue::from_static(value));
+        }
         response
-    };
+    }
+}
+
+/// The client's `Sec-WebSocket-Key`, if the request is a WebSocket handshake we speak.
+fn check_handshake(headers: &HeaderMap) -> Result<&HeaderValue, Refusal> {
     if !has_token(headers, CONNECTION, "upgrade") || !has_token(headers, UPGRADE, "websocket") {
-        let mut response =
-            refuse(StatusCode::UPGRADE_REQUIRED, "this is a WebSocket endpoint: upgrade to it\n");
-        response.headers_mut().insert(UPGRADE, HeaderValue::from_static("websocket"));
-        return Err(response);
+        return Err(Refusal {
+            status: StatusCode::UPGRADE_REQUIRED,
+            body: "this is a WebSocket endpoint: upgrade to it\n",
+            hint: Some((UPGRADE, "websocket")),
+        });
     }
     if headers.get(SEC_WEBSOCKET_VERSION).is_none_or(|version| version != "13") {
-        let mut response =
-            refuse(StatusCode::UPGRADE_REQUIRED, "only WebSocket version 13 is supported\n");
-        response.headers_mut().insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
-        return Err(response);
+        return Err(Refusal {
+            status: StatusCode::UPGRADE_REQUIRED,
+            body: "only WebSocket version 13 is supported\n",
+            hint: Some((SEC_WEBSOCKET_VERSION, "13")),
+        });
     }
-    headers
-        .get(SEC_WEBSOCKET_KEY)
-        .ok_or_else(|| refuse(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key\n"))
+    headers.get(SEC_WEBSOCKET_KEY).ok_or(Refusal {
+        status: StatusCode::BAD_REQUEST,
+        body: "missing Sec-WebSocket-Key\n",
+        hint: None,
+    })
 }
 
 /// Whether a comma-separated header such as `Connection: keep-alive, Upgrade` holds `token`.
