@@ -46,6 +46,8 @@ pub struct Config {
     pub queue_capacity: usize,
     /// Members at once; one more gets `room_full` and a 1013 close.
     pub max_members: usize,
+    /// Chat sockets open at once, joined or not; more get HTTP 503 before the upgrade.
+    pub max_chat_connections: usize,
     /// How often the server pings each chat client.
     pub ping_interval: Duration,
     /// A client silent for this long (no pong, no message) is dropped.
@@ -70,6 +72,7 @@ impl Default for Config {
             history_len: 50,
             queue_capacity: 1024,
             max_members: 1000,
+            max_chat_connections: 1200,
             ping_interval: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(50),
             write_timeout: Duration::from_secs(10),
@@ -105,6 +108,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = App {
         room: room::Room::new(&config),
+        chat_slots: Arc::new(Semaphore::new(config.max_chat_connections)),
         echo_slots: Arc::new(Semaphore::new(config.max_echo_sessions)),
         config: Arc::new(config),
         tasks: TaskTracker::new(),
@@ -167,6 +171,8 @@ pub async fn serve(
 struct App {
     config: Arc<Config>,
     room: room::Room,
+    /// Bound the number of open sockets, and with it the server's memory.
+    chat_slots: Arc<Semaphore>,
     echo_slots: Arc<Semaphore>,
     /// Every connection's task, so shutdown can wait for them to finish.
     tasks: TaskTracker,
@@ -185,10 +191,13 @@ impl App {
                 response
             }
             (&Method::GET, "/ws") => {
+                let Ok(slot) = self.chat_slots.clone().try_acquire_owned() else {
+                    return plain(StatusCode::SERVICE_UNAVAILABLE, "too many connections\n");
+                };
                 let (room, config, stop) =
                     (self.room.clone(), self.config.clone(), self.stop.clone());
                 upgrade::accept(request, self.config.chat_socket(), &self.tasks, move |ws| {
-                    session::run(ws, room, config, stop)
+                    session::run(ws, room, config, stop, slot)
                 })
             }
             (&Method::GET, "/echo") => {

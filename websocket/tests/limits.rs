@@ -7,9 +7,11 @@ use futures_util::SinkExt;
 use support::{TestServer, closed, event, quick_config, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Error;
+use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
-use websocket::client::{ChatClient, Incoming};
+use websocket::client::{ChatClient, ClientError, Incoming};
 use websocket::server::Config;
 use websocket::{ErrorCode, LeaveReason, ServerEvent};
 
@@ -254,5 +256,36 @@ async fn echo_route_echoes_and_limits_size() {
     let again = within(ChatClient::connect(&url)).await.unwrap();
     within(again.close()).await.unwrap();
     assert!(matches!(within(echo.next()).await, Ok(Incoming::Closed(_)) | Err(_)));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_get_503_until_one_closes() {
+    let config = Config { max_chat_connections: 2, ..quick_config() };
+    let server = TestServer::start(config).await;
+    let (mut ada, _) = server.join("ada").await;
+    let idle = within(ChatClient::connect(&server.url())).await.unwrap();
+
+    let refused = within(ChatClient::connect(&server.url())).await.unwrap_err();
+    match refused {
+        ClientError::WebSocket(Error::Http(response)) => {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        }
+        other => panic!("expected HTTP 503, got {other}"),
+    }
+
+    within(idle.close()).await.unwrap();
+    // The slot is freed once the closed session's task has finished.
+    let mut alan = within(async {
+        loop {
+            match ChatClient::join(&server.url(), "alan").await {
+                Ok((alan, _)) => return alan,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await;
+    still_chatting(&mut ada, &mut alan, "room for one more").await;
+    drop((ada, alan));
     server.stop().await;
 }

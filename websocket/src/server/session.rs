@@ -12,6 +12,7 @@ use crate::{ClientMessage, ErrorCode, LeaveReason, ServerEvent, validate_name, v
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Bytes, Message, Utf8Bytes};
@@ -37,7 +38,15 @@ enum End {
     Refused(CloseCode, &'static str),
 }
 
-pub(crate) async fn run(mut ws: Socket, room: Room, config: Arc<Config>, stop: CancellationToken) {
+/// Runs one chat connection to its end. `_slot` is held for the session's lifetime, which
+/// bounds how many chat connections are open at once.
+pub(crate) async fn run(
+    mut ws: Socket,
+    room: Room,
+    config: Arc<Config>,
+    stop: CancellationToken,
+    _slot: OwnedSemaphorePermit,
+) {
     let mut member: Option<Membership> = None;
     let mut limiter = RateLimiter::new(config.messages_per_second, config.message_burst);
     let mut heartbeat = tokio::time::interval(config.ping_interval);
@@ -73,8 +82,8 @@ pub(crate) async fn run(mut ws: Socket, room: Room, config: Arc<Config>, stop: C
                     Ok(None) => {}
                     Ok(Some(event)) => {
                         let frame = Message::Text(room::encode(&event));
-                        if !write(&mut ws, config.write_timeout, [frame]).await {
-                            break End::Vanished;
+                        if let Err(end) = write(&mut ws, config.write_timeout, [frame]).await {
+                            break end;
                         }
                     }
                     Err(end) => break end,
@@ -89,17 +98,17 @@ pub(crate) async fn run(mut ws: Socket, room: Room, config: Arc<Config>, stop: C
                         batch.push(Message::Text(frame));
                     }
                 }
-                // A client that does not read fills its TCP window; the write then times out.
-                if !write(&mut ws, config.write_timeout, batch).await {
-                    break End::TooSlow;
+                if let Err(end) = write(&mut ws, config.write_timeout, batch).await {
+                    break end;
                 }
             }
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() >= config.idle_timeout {
                     break End::TimedOut;
                 }
-                if !write(&mut ws, config.write_timeout, [Message::Ping(Bytes::new())]).await {
-                    break End::Vanished;
+                let ping = [Message::Ping(Bytes::new())];
+                if let Err(end) = write(&mut ws, config.write_timeout, ping).await {
+                    break end;
                 }
             }
             () = stop.cancelled() => break End::Shutdown,
@@ -186,19 +195,24 @@ fn handle(
     }
 }
 
-/// Writes and flushes frames, giving up after `patience`. False when the peer is unusable.
+/// Writes and flushes frames. A client that does not read fills its TCP window and the write
+/// stalls: after `patience` that client counts as too slow.
 async fn write(
     ws: &mut Socket,
     patience: Duration,
     frames: impl IntoIterator<Item = Message>,
-) -> bool {
+) -> Result<(), End> {
     let writing = async {
         for frame in frames {
             ws.feed(frame).await?;
         }
         ws.flush().await
     };
-    matches!(tokio::time::timeout(patience, writing).await, Ok(Ok(())))
+    match tokio::time::timeout(patience, writing).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(End::Vanished),
+        Err(_) => Err(End::TooSlow),
+    }
 }
 
 /// What the room has for this member.
