@@ -174,9 +174,16 @@ pub async fn run_terminal(
             },
             incoming = client.next() => match incoming? {
                 Incoming::Event(event) => print(out, &describe(&event)).await,
-                Incoming::Closed(frame) => {
-                    return Err(ClientError::Closed(frame));
+                // The server ended the chat: a normal end when it is going away (1001, e.g.
+                // shutting down) or done (1000); anything else is an error worth a status.
+                Incoming::Closed(Some(frame))
+                    if matches!(frame.code, CloseCode::Normal | CloseCode::Away) =>
+                {
+                    let text = describe_close(Some(&frame));
+                    print(out, &format!("* the server closed the chat: {text}")).await;
+                    return Ok(());
                 }
+                Incoming::Closed(frame) => return Err(ClientError::Closed(frame)),
             },
             () = &mut shutdown => break,
         }

@@ -1,4 +1,5 @@
-//! The real binaries: a server, two terminal clients chatting through it, then SIGTERM.
+//! The real binaries: a server, two terminal clients chatting through it (one leaves on EOF),
+//! then SIGTERM, which closes the remaining client properly.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -59,13 +60,16 @@ async fn server_and_two_terminal_clients() {
     assert!(!taken.status.success());
     assert!(String::from_utf8_lossy(&taken.stderr).contains("is taken"));
 
-    drop(bob.stdin.take());
-    let status = tokio::time::timeout(WAIT, bob.wait()).await.unwrap().unwrap();
-    assert!(status.success(), "bob exited with {status}");
-
+    // SIGTERM: the server closes bob's socket with 1001, and both exit cleanly.
     let pid = server.id().unwrap().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
     assert!(killed.success());
     let status = tokio::time::timeout(WAIT, server.wait()).await.unwrap().unwrap();
     assert!(status.success(), "server exited with {status}");
+    assert_eq!(
+        line(&mut bob_out).await,
+        "* the server closed the chat: 1001 (server shutting down)"
+    );
+    let status = tokio::time::timeout(WAIT, bob.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "bob exited with {status}");
 }

@@ -9,6 +9,7 @@
 //! cargo run -p websocket --bin websocket-client -- --name ada
 //! ```
 
+use anyhow::Context;
 use clap::Parser;
 use common::cli::AddrArgs;
 use std::io::BufRead;
@@ -42,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     });
     let mut stdout = tokio::io::stdout();
     let shutdown = common::runtime::shutdown_signal();
-    client::run_terminal(args.addr.addr, &args.name, received, &mut stdout, shutdown).await?;
-    Ok(())
+    client::run_terminal(args.addr.addr, &args.name, received, &mut stdout, shutdown)
+        .await
+        .with_context(|| format!("chat at {}", client::chat_url(args.addr.addr)))
 }
