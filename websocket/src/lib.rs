@@ -113,8 +113,6 @@ pub enum ErrorCode {
     InvalidName,
     /// Somebody present already uses that nickname.
     NameTaken,
-    /// The room is at its member limit; the server then closes with 1013 (try again later).
-    RoomFull,
     /// More messages than the rate limit allows; this one was dropped.
     RateLimited,
 }

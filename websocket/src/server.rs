@@ -44,7 +44,7 @@ pub struct Config {
     pub history_len: usize,
     /// Frames waiting for one member; when full, that member is closed with 1008.
     pub queue_capacity: usize,
-    /// Members at once; one more gets `room_full` and a 1013 close.
+    /// Members at once; one more `join` is closed with 1013 (try again later).
     pub max_members: usize,
     /// Chat sockets open at once, joined or not; more get HTTP 503 before the upgrade.
     pub max_chat_connections: usize,

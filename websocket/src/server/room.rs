@@ -6,7 +6,7 @@
 //! hear that it left. Memory stays bounded by members x queue capacity x frame size.
 
 use super::Config;
-use crate::{ChatLine, ErrorCode, LeaveReason, ServerEvent, Welcome};
+use crate::{ChatLine, LeaveReason, ServerEvent, Welcome};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -38,6 +38,13 @@ struct Member {
     too_slow: CancellationToken,
 }
 
+/// Why [`Room::join`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JoinError {
+    NameTaken,
+    RoomFull,
+}
+
 /// A session's place in the room: its nickname, its queue, and the signal that it was dropped
 /// for being too slow.
 #[derive(Debug)]
@@ -64,13 +71,13 @@ impl Room {
 
     /// Takes the (already validated) nickname, announces the newcomer to the others and
     /// returns the membership plus the welcome to send it.
-    pub(crate) fn join(&self, name: &str) -> Result<(Membership, Welcome), ErrorCode> {
+    pub(crate) fn join(&self, name: &str) -> Result<(Membership, Welcome), JoinError> {
         let mut state = self.lock();
         if state.members.contains_key(name) {
-            return Err(ErrorCode::NameTaken);
+            return Err(JoinError::NameTaken);
         }
         if state.members.len() >= state.max_members {
-            return Err(ErrorCode::RoomFull);
+            return Err(JoinError::RoomFull);
         }
         state.broadcast(&ServerEvent::Joined { name: name.to_owned() });
 

@@ -6,7 +6,7 @@
 
 use super::Config;
 use super::closing;
-use super::room::{self, Membership, Room};
+use super::room::{self, JoinError, Membership, Room};
 use super::upgrade::Socket;
 use crate::{ClientMessage, ErrorCode, LeaveReason, ServerEvent, validate_name, validate_text};
 use futures_util::{SinkExt, StreamExt};
@@ -175,10 +175,12 @@ fn handle(
                     *member = Some(membership);
                     Ok(Some(ServerEvent::Welcome(welcome)))
                 }
-                Err(ErrorCode::RoomFull) => {
+                Err(JoinError::RoomFull) => {
                     Err(End::Refused(CloseCode::Again, "the room is full, try again later"))
                 }
-                Err(code) => refuse(code, &format!("the name {name:?} is taken")),
+                Err(JoinError::NameTaken) => {
+                    refuse(ErrorCode::NameTaken, &format!("the name {name:?} is taken"))
+                }
             }
         }
         (ClientMessage::Say { .. }, None) => refuse(ErrorCode::NotJoined, "send a join first"),
