@@ -58,13 +58,27 @@ impl Driver {
         .collect::<Vec<_>>();
         let capabilities = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
+            "goog:chromeOptions": { "binary": chromium(), "args": args },
         });
         let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
         let mut builder = ClientBuilder::native();
         builder.capabilities(capabilities);
         within(builder.connect(&self.url)).await.expect("a browser session")
     }
+}
+
+/// The Chromium binary: `$CHROMIUM`, else `chromium` (Debian) or `chromium-browser` (Ubuntu)
+/// from `PATH`.
+fn chromium() -> String {
+    if let Ok(binary) = std::env::var("CHROMIUM") {
+        return binary;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .flat_map(|dir| [dir.join("chromium"), dir.join("chromium-browser")])
+        .find(|candidate| candidate.is_file())
+        .map(|found| found.display().to_string())
+        .expect("chromium (Debian package chromium) must be installed")
 }
 
 /// A fresh, empty profile directory under the system temp dir, removed when dropped.
