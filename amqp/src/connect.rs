@@ -39,12 +39,18 @@ pub async fn connect(
     let properties = ConnectionProperties::default().with_connection_name(name.into());
     match tokio::time::timeout(timeout, Connection::connect_uri(uri, properties)).await {
         Ok(Ok(connection)) => Ok(connection),
-        Ok(Err(err)) => match err.kind() {
-            ErrorKind::IOError(io) => {
-                Err(ConnectError::Unreachable { addr: shown, reason: io.to_string() })
-            }
-            _ => Err(ConnectError::Refused { addr: shown, reason: err.to_string() }),
-        },
+        // The broker answered with an AMQP error: wrong password, unknown vhost, ...
+        Ok(Err(err)) if matches!(err.kind(), ErrorKind::ProtocolError(_)) => {
+            Err(ConnectError::Refused { addr: shown, reason: err.to_string() })
+        }
+        // Nothing listening, or something that is not an AMQP broker.
+        Ok(Err(err)) => {
+            let reason = match err.kind() {
+                ErrorKind::IOError(io) => io.to_string(),
+                _ => format!("no AMQP 0-9-1 broker answered ({err})"),
+            };
+            Err(ConnectError::Unreachable { addr: shown, reason })
+        }
         Err(_elapsed) => Err(ConnectError::Unreachable {
             addr: shown,
             reason: format!("no AMQP handshake within {timeout:?}"),

@@ -341,5 +341,22 @@ async fn the_binaries_publish_consume_and_show_dead_letters() {
     consumer.signal("-TERM");
     let (status, rest) = consumer.wait().await;
     assert!(status.success(), "{status:?}");
-    assert_eq!(rest, ["stopped: 3 orders processed, 1 dead-lettered"]);
+    assert_eq!(rest, ["stopped: 3 processed, 1 dead-lettered"]);
+}
+
+#[tokio::test]
+#[ignore = "needs RabbitMQ"]
+async fn a_broker_that_refuses_us_is_not_reported_as_down() {
+    let addr = support::broker_addr();
+    let authority_end = addr.find("://").map(|i| i + 3).unwrap();
+    let server = match addr[authority_end..].find('/') {
+        Some(slash) => &addr[..authority_end + slash],
+        None => addr.as_str(),
+    };
+    let unknown_vhost = format!("{server}/no-such-vhost");
+    let err = amqp::connect(&unknown_vhost, "test", WAIT).await.unwrap_err();
+    assert!(matches!(err, amqp::ConnectError::Refused { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("vhost no-such-vhost not found"), "{message}");
+    assert!(!message.contains("docker compose"), "{message}");
 }

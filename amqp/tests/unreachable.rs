@@ -48,6 +48,25 @@ async fn a_peer_that_never_speaks_amqp_times_out() {
 }
 
 #[tokio::test]
+async fn a_peer_that_is_not_a_broker_is_reported_as_unreachable() {
+    // Something else on the port: answers with HTTP and hangs up.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("amqp://127.0.0.1:{}/%2f", listener.local_addr().unwrap().port());
+    let peer = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut header = [0; 8];
+        stream.read_exact(&mut header).unwrap();
+        assert_eq!(&header, b"AMQP\0\0\x09\x01", "the client opens with the AMQP header");
+        stream.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap();
+    });
+    let err = connect(&addr, "test", Duration::from_secs(5)).await.unwrap_err();
+    peer.join().unwrap();
+    assert!(matches!(err, ConnectError::Unreachable { .. }), "{err:?}");
+    assert!(err.to_string().contains("docker compose up -d rabbitmq"), "{err}");
+}
+
+#[tokio::test]
 async fn a_malformed_address_says_what_is_expected() {
     let err = connect("localhost:5672", "test", Duration::from_secs(1)).await.unwrap_err();
     assert!(matches!(err, ConnectError::InvalidAddress { .. }), "{err:?}");

@@ -109,10 +109,7 @@ async fn consume(mut connection: Connection, args: &Args) -> anyhow::Result<()> 
             }
         }
     }
-    println!(
-        "stopped: {} orders processed, {} dead-lettered",
-        total.processed, total.dead_lettered
-    );
+    println!("stopped: {} processed, {} dead-lettered", total.processed, total.dead_lettered);
     // Best effort: after a lost connection there may be nothing left to close.
     let _ = connection.close(200, "consumer shutting down".into()).await;
     Ok(())

@@ -60,21 +60,24 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("declaring exchange `{}` and its queues", topology.exchange))?;
 
     let mode = ConfirmMode::with_window(args.confirm_window);
-    let last_id = args.first_id.saturating_add(args.count.saturating_sub(1));
+    let next_id = args.first_id.saturating_add(args.count);
     let orders = (0..args.count).map(|n| sample_order(args.first_id.saturating_add(n)));
     let started = Instant::now();
     let confirmed = publisher.publish_orders(orders, mode).await?;
     let elapsed = started.elapsed();
+    let which = match confirmed {
+        0 => "no orders".to_owned(),
+        1 => format!("1 order (id {})", args.first_id),
+        n => format!("{n} orders (ids {}..={})", args.first_id, next_id - 1),
+    };
     println!(
-        "published {confirmed} orders (ids {}..={last_id}) to exchange `{}`, all confirmed \
-         in {elapsed:.1?} (confirm window {})",
-        args.first_id,
+        "published {which} to exchange `{}`, all confirmed in {elapsed:.1?} (confirm window {})",
         topology.exchange,
         mode.window()
     );
 
     if args.poison {
-        let poison_id = last_id.saturating_add(1).to_string();
+        let poison_id = next_id.to_string();
         publisher.publish_raw(&poison_id, b"this is not an order").await?;
         println!("published message {poison_id}: a body that is not an order (poison)");
     }
