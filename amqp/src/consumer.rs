@@ -100,6 +100,8 @@ impl OrderConsumer {
         tokio::pin!(shutdown);
         loop {
             let delivery = tokio::select! {
+                // Shutdown first: once it fires, start no further order.
+                biased;
                 () = &mut shutdown => break,
                 next = self.consumer.next() => match next {
                     Some(delivery) => delivery?,
