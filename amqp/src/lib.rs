@@ -37,6 +37,18 @@ pub struct BrokerArgs {
     pub queue: String,
 }
 
+/// How both binaries end: status 0, or the error as one line on stderr and status 1.
+pub fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            // `:#` puts the whole cause chain on the one line.
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 impl BrokerArgs {
     pub fn topology(&self) -> Topology {
         Topology::new(&self.queue)

@@ -13,7 +13,9 @@ use lapin::types::FieldTable;
 use lapin::{Channel, ErrorKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use support::{Binary, Processed, RunningConsumer, TestTopology, WAIT, connect_to_broker, receive};
+use support::{
+    Binary, Processed, RunningConsumer, TestTopology, WAIT, connect_to_broker, publisher, receive,
+};
 use tokio::sync::mpsc;
 
 /// Messages ready in a queue, from a passive declare (which creates nothing).
@@ -42,8 +44,7 @@ async fn two_consumers_share_the_orders_and_each_is_processed_once() {
     let first = RunningConsumer::start(1, &topology, 5, work, report.clone()).await;
     let second = RunningConsumer::start(2, &topology, 5, work, report).await;
 
-    let connection = connect_to_broker("test-producer").await;
-    let publisher = Publisher::new(&connection, topology.topology.clone()).await.unwrap();
+    let (connection, publisher) = publisher(&topology).await;
     let confirmed =
         publisher.publish_orders((1..=ORDERS).map(sample_order), ConfirmMode::default()).await;
     assert_eq!(confirmed.unwrap(), ORDERS);
@@ -70,8 +71,7 @@ async fn two_consumers_share_the_orders_and_each_is_processed_once() {
 #[ignore = "needs RabbitMQ"]
 async fn orders_wait_persistently_in_the_queue_until_a_consumer_comes() {
     let topology = TestTopology::new("wait");
-    let connection = connect_to_broker("test-producer").await;
-    let publisher = Publisher::new(&connection, topology.topology.clone()).await.unwrap();
+    let (connection, publisher) = publisher(&topology).await;
     // Both confirm modes store every order; no consumer exists yet.
     let one_by_one = publisher.publish_orders((1..=30).map(sample_order), ConfirmMode::OneByOne);
     assert_eq!(one_by_one.await.unwrap(), 30);
@@ -110,8 +110,7 @@ async fn a_killed_consumer_binary_loses_no_order() {
     );
     assert!(doomed.next_line().await.starts_with("consuming from queue"));
 
-    let connection = connect_to_broker("test-producer").await;
-    let publisher = Publisher::new(&connection, topology.topology.clone()).await.unwrap();
+    let (connection, publisher) = publisher(&topology).await;
     let published =
         publisher.publish_orders((1..=ORDERS).map(sample_order), ConfirmMode::default());
     assert_eq!(published.await.unwrap(), ORDERS);
@@ -164,8 +163,7 @@ async fn poison_messages_land_in_the_dead_letter_queue_and_orders_keep_flowing()
     let (report, mut reports) = mpsc::unbounded_channel();
     let consumer = RunningConsumer::start(1, &topology, 10, Duration::ZERO, report).await;
 
-    let connection = connect_to_broker("test-producer").await;
-    let publisher = Publisher::new(&connection, topology.topology.clone()).await.unwrap();
+    let (connection, publisher) = publisher(&topology).await;
     let mut empty = sample_order(3);
     empty.items.clear();
     let oversize = vec![b'x'; MAX_ORDER_BYTES + 1];
@@ -204,8 +202,7 @@ async fn poison_messages_land_in_the_dead_letter_queue_and_orders_keep_flowing()
 #[ignore = "needs RabbitMQ"]
 async fn a_handler_error_dead_letters_the_order() {
     let topology = TestTopology::new("handler");
-    let connection = connect_to_broker("test").await;
-    let publisher = Publisher::new(&connection, topology.topology.clone()).await.unwrap();
+    let (connection, publisher) = publisher(&topology).await;
     publisher.publish_orders((1..=4).map(sample_order), ConfirmMode::default()).await.unwrap();
 
     let mut consumer = OrderConsumer::start(&connection, &topology, 10).await.unwrap();
@@ -266,8 +263,7 @@ async fn topology_declaration_is_idempotent_and_conflicts_are_refused() {
 #[ignore = "needs RabbitMQ"]
 async fn an_order_nobody_can_receive_is_an_error_not_a_silent_drop() {
     let topology = TestTopology::new("unroutable");
-    let connection = connect_to_broker("test").await;
-    let publisher = Publisher::new(&connection, topology.topology.clone()).await.unwrap();
+    let (connection, publisher) = publisher(&topology).await;
     // Remove the only queue bound to the exchange.
     let queue = topology.queue.as_str().into();
     publisher.channel().queue_delete(queue, QueueDeleteOptions::default()).await.unwrap();

@@ -3,11 +3,11 @@
 
 mod support;
 
+use amqp::ConfirmMode;
 use amqp::message::sample_order;
-use amqp::{ConfirmMode, Publisher};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
-use support::{Binary, TestTopology, broker_addr, connect_to_broker};
+use support::{Binary, TestTopology, broker_addr, publisher};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
@@ -73,8 +73,7 @@ async fn the_consumer_reconnects_after_losing_the_broker() {
         Binary::spawn("amqp-consumer", &["--addr", &proxied, "--queue", &topology.queue]);
     assert!(consumer.next_line().await.starts_with("consuming from queue"));
 
-    let connection = connect_to_broker("test-producer").await;
-    let publisher = Publisher::new(&connection, topology.topology.clone()).await.unwrap();
+    let (connection, publisher) = publisher(&topology).await;
     let mut seen = BTreeSet::new();
     publisher.publish_orders((1..=5).map(sample_order), ConfirmMode::default()).await.unwrap();
     while seen.len() < 5 {

@@ -58,13 +58,7 @@ const SHOWN_BODY_BYTES: usize = 200;
 #[tokio::main]
 async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    amqp::exit_code(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use amqp::{CONNECT_TIMEOUT, OrderConsumer, Received, Topology, connect};
+use amqp::{CONNECT_TIMEOUT, OrderConsumer, Publisher, Received, Topology, connect};
 use lapin::Connection;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -22,6 +22,13 @@ pub fn broker_addr() -> String {
 
 pub async fn connect_to_broker(name: &str) -> Connection {
     connect(&broker_addr(), name, CONNECT_TIMEOUT).await.unwrap()
+}
+
+/// A connection and a publisher for `topology` (which it declares).
+pub async fn publisher(topology: &Topology) -> (Connection, Publisher) {
+    let connection = connect_to_broker("test-producer").await;
+    let publisher = Publisher::new(&connection, topology.clone()).await.unwrap();
+    (connection, publisher)
 }
 
 /// A topology with names no other test (or earlier run) uses, deleted again on drop,
