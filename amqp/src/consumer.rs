@@ -114,10 +114,13 @@ impl OrderConsumer {
                 Ok(received) => handle(received).await,
                 Err(poison) => Err(poison.to_string()),
             };
+            // `ack`/`reject` return false when the channel is already gone: the broker will
+            // redeliver the message, and the next `consumer.next()` reports the error.
             match verdict {
                 Ok(()) => {
-                    delivery.ack(BasicAckOptions::default()).await?;
-                    self.stats.processed += 1;
+                    if delivery.ack(BasicAckOptions::default()).await? {
+                        self.stats.processed += 1;
+                    }
                 }
                 Err(reason) => {
                     tracing::warn!(
@@ -125,8 +128,9 @@ impl OrderConsumer {
                         "dead-lettering a message: {reason}"
                     );
                     // requeue: false hands the message to the queue's dead-letter exchange.
-                    delivery.reject(BasicRejectOptions { requeue: false }).await?;
-                    self.stats.dead_lettered += 1;
+                    if delivery.reject(BasicRejectOptions { requeue: false }).await? {
+                        self.stats.dead_lettered += 1;
+                    }
                 }
             }
         }

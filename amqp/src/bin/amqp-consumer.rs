@@ -34,8 +34,8 @@ use std::time::Duration;
 struct Args {
     #[command(flatten)]
     broker: BrokerArgs,
-    /// Unacknowledged orders this consumer may hold at once (basic.qos).
-    #[arg(long, default_value_t = amqp::DEFAULT_PREFETCH)]
+    /// Unacknowledged orders this consumer may hold at once (basic.qos; 0 would mean no limit).
+    #[arg(long, default_value_t = amqp::DEFAULT_PREFETCH, value_parser = clap::value_parser!(u16).range(1..))]
     prefetch: u16,
     /// Simulated processing time per order, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
