@@ -115,6 +115,19 @@ impl Publisher {
         Ok(confirmed)
     }
 
+    /// A publisher on a channel *without* confirms: fire and forget. Faster, but a message
+    /// lost with the connection is lost silently; `publish_orders` then returns as soon as
+    /// the messages are written to the socket. For comparison (the bench crate measures the
+    /// price of confirms with it); orders deserve [`Publisher::new`].
+    pub async fn without_confirms(
+        connection: &Connection,
+        topology: Topology,
+    ) -> lapin::Result<Self> {
+        let channel = connection.create_channel().await?;
+        topology.declare(&channel).await?;
+        Ok(Self { channel, topology })
+    }
+
     /// Publishes any body (say, one that is not an order) and waits for its confirm.
     pub async fn publish_raw(&self, message_id: &str, body: &[u8]) -> Result<(), PublishError> {
         let confirm = self.publish(message_id, body).await?;

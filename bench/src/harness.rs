@@ -44,6 +44,8 @@ pub enum Measurement {
         operations: u64,
         elapsed: Duration,
     },
+    /// Could not run here (no broker); says why.
+    Skipped(String),
 }
 
 impl Measurement {
@@ -52,7 +54,7 @@ impl Measurement {
             Self::Throughput { operations, elapsed } => {
                 Some(*operations as f64 / elapsed.as_secs_f64())
             }
-            Self::Latency(_) => None,
+            Self::Latency(_) | Self::Skipped(_) => None,
         }
     }
 }

@@ -113,7 +113,7 @@ async fn run(cli: Cli, server: tokio::runtime::Handle) -> anyhow::Result<()> {
         row.vs_floor = rows
             .iter()
             .find(|floor| floor.protocol == "floor" && floor.kind == row.kind)
-            .map(|floor| row.headline() / floor.headline());
+            .and_then(|floor| Some(row.headline()? / floor.headline()?));
         rows.push(row);
         progress.inc(1);
     }

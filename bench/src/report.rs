@@ -25,21 +25,25 @@ impl Row {
     pub fn p(&self, quantile: f64) -> Option<Duration> {
         match &self.measurement {
             Measurement::Latency(h) => Some(Duration::from_nanos(h.value_at_quantile(quantile))),
-            Measurement::Throughput { .. } => None,
+            Measurement::Throughput { .. } | Measurement::Skipped(_) => None,
         }
     }
 
-    /// The number the row is compared on: p50 in ns, or operations per second.
-    pub fn headline(&self) -> f64 {
+    /// The number the row is compared on: p50 in ns, or operations per second; `None` when
+    /// the scenario was skipped.
+    pub fn headline(&self) -> Option<f64> {
         match &self.measurement {
-            Measurement::Latency(h) => h.value_at_quantile(0.5) as f64,
-            Measurement::Throughput { .. } => self.measurement.per_second().unwrap_or(0.0),
+            Measurement::Latency(h) => Some(h.value_at_quantile(0.5) as f64),
+            Measurement::Throughput { .. } => self.measurement.per_second(),
+            Measurement::Skipped(_) => None,
         }
     }
 }
 
 fn cells(row: &Row) -> [String; 8] {
-    let time = |q| row.p(q).map_or("-".into(), |d| format!("{d:.1?}"));
+    let skipped = matches!(row.measurement, Measurement::Skipped(_));
+    let time =
+        |q| row.p(q).map_or(if skipped { "skipped" } else { "-" }.into(), |d| format!("{d:.1?}"));
     [
         row.protocol.into(),
         row.scenario.clone(),
@@ -72,6 +76,11 @@ pub fn table(rows: &[Row]) -> String {
         }
         out = out.trim_end().to_owned() + "\n";
     }
+    for row in rows {
+        if let Measurement::Skipped(why) = &row.measurement {
+            out += &format!("{} {} skipped: {why}\n", row.protocol, row.scenario);
+        }
+    }
     out + "* p99.9 is noisy on a shared machine. vs floor: latency ÷ floor latency, or \
            throughput ÷ floor throughput, against the floor row of the same kind.\n"
 }
@@ -100,8 +109,10 @@ pub fn chart(rows: &[Row], latency: bool, path: &Path) -> anyhow::Result<()> {
         .collect();
     let labels: Vec<String> =
         picked.iter().map(|r| format!("{} {}", r.protocol, r.scenario)).collect();
-    let values: Vec<f64> =
-        picked.iter().map(|r| if latency { r.headline() / 1000.0 } else { r.headline() }).collect();
+    let values: Vec<f64> = picked
+        .iter()
+        .map(|r| r.headline().map_or(0.0, |v| if latency { v / 1000.0 } else { v }))
+        .collect();
     let max = values.iter().copied().fold(1.0, f64::max) * 1.1;
     let height = 80 + 34 * picked.len().max(1) as u32;
 

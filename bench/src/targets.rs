@@ -50,7 +50,7 @@ fn throughput_ratio(
             r.protocol == protocol && r.kind == Kind::Throughput && r.scenario.contains(word)
         })
     };
-    let ratio = find(a).zip(find(b)).map(|(a, b)| a.headline() / b.headline());
+    let ratio = find(a).zip(find(b)).and_then(|(a, b)| Some(a.headline()? / b.headline()?));
     Check {
         target: format!("{label} throughput ≥ {limit}× {} {}", b.0, b.1),
         measured: ratio.map_or("-".into(), |r| format!("{r:.2}×")),
@@ -65,5 +65,12 @@ pub fn checks(rows: &[Row]) -> Vec<Check> {
         latency_vs_floor(rows, "jsonrpc", "JSON-RPC", 5.0),
         latency_vs_floor(rows, "grpc", "gRPC unary", 6.0),
         throughput_ratio(rows, ("grpc", "streaming"), ("grpc", "unary"), "gRPC streaming", 2.0),
+        throughput_ratio(
+            rows,
+            ("amqp", "pipelined confirms"),
+            ("amqp", "no confirms"),
+            "AMQP persistent publish, pipelined confirms,",
+            0.6,
+        ),
     ]
 }

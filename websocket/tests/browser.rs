@@ -61,7 +61,8 @@ impl Driver {
             "goog:chromeOptions": { "binary": chromium(), "args": args },
         });
         let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
-        let mut builder = ClientBuilder::rustls().expect("rustls with the native root certificates");
+        let mut builder =
+            ClientBuilder::rustls().expect("rustls with the native root certificates");
         builder.capabilities(capabilities);
         within(builder.connect(&self.url)).await.expect("a browser session")
     }

@@ -1,5 +1,6 @@
 //! Every scenario the benchmark runs, one module per example crate plus the floor.
 
+mod amqp;
 mod floor;
 mod grpc;
 mod jsonrpc;
@@ -7,6 +8,7 @@ mod tcp;
 mod udp;
 
 use crate::harness::{Measurement, Settings};
+use ::amqp::producer::ConfirmMode;
 use futures_util::future::LocalBoxFuture;
 
 /// What a scenario measures; results are compared with the floor's scenario of the same kind.
@@ -37,7 +39,7 @@ impl std::fmt::Debug for Job {
 }
 
 /// The protocols `--only` accepts.
-pub const PROTOCOLS: &[&str] = &["udp", "tcp", "jsonrpc", "grpc"];
+pub const PROTOCOLS: &[&str] = &["udp", "tcp", "jsonrpc", "grpc", "amqp"];
 
 type Run = for<'a> fn(&'a Settings) -> LocalBoxFuture<'a, anyhow::Result<Measurement>>;
 
@@ -104,6 +106,21 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         }),
         job("grpc", "streaming LookupUsers, 1 call", Throughput, grpc::wire_bytes, |s| {
             Box::pin(grpc::streaming_throughput(s))
+        }),
+        job("amqp", "order, publish → consume", Sequential, amqp::wire_bytes, |s| {
+            Box::pin(amqp::latency(s))
+        }),
+        job("amqp", "publish, no confirms", Throughput, amqp::wire_bytes, |s| {
+            Box::pin(amqp::publish(s, None))
+        }),
+        job("amqp", "publish, pipelined confirms", Throughput, amqp::wire_bytes, |s| {
+            Box::pin(amqp::publish(s, Some(ConfirmMode::default())))
+        }),
+        job("amqp", "publish, confirm each", Throughput, amqp::wire_bytes, |s| {
+            Box::pin(amqp::publish(s, Some(ConfirmMode::OneByOne)))
+        }),
+        job("amqp", "producer → consumer", Throughput, amqp::wire_bytes, |s| {
+            Box::pin(amqp::end_to_end(s))
         }),
     ]
 }

@@ -1,5 +1,6 @@
 //! One module per example crate; each runs that crate's server and client in-process.
 
+mod amqp;
 mod grpc;
 mod jsonrpc;
 mod tcp;
@@ -14,10 +15,12 @@ pub enum Protocol {
     Tcp,
     Jsonrpc,
     Grpc,
+    Amqp,
 }
 
 impl Protocol {
-    pub const ALL: &[Protocol] = &[Protocol::Udp, Protocol::Tcp, Protocol::Jsonrpc, Protocol::Grpc];
+    pub const ALL: &[Protocol] =
+        &[Protocol::Udp, Protocol::Tcp, Protocol::Jsonrpc, Protocol::Grpc, Protocol::Amqp];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -25,6 +28,7 @@ impl Protocol {
             Self::Tcp => "tcp",
             Self::Jsonrpc => "jsonrpc",
             Self::Grpc => "grpc",
+            Self::Amqp => "amqp",
         }
     }
 
@@ -35,6 +39,7 @@ impl Protocol {
             Self::Tcp => "request/response (line protocol)",
             Self::Jsonrpc => "remote procedure call (JSON-RPC 2.0)",
             Self::Grpc => "RPC with streaming (protobuf)",
+            Self::Amqp => "message queue (broker, work queue)",
         }
     }
 
@@ -44,6 +49,7 @@ impl Protocol {
             Self::Tcp => "TCP",
             Self::Jsonrpc => "HTTP/1.1",
             Self::Grpc => "HTTP/2",
+            Self::Amqp => "AMQP 0-9-1",
         }
     }
 
@@ -53,6 +59,7 @@ impl Protocol {
             Self::Tcp => tcp::run(transcript).await,
             Self::Jsonrpc => jsonrpc::run(transcript).await,
             Self::Grpc => grpc::run(transcript).await,
+            Self::Amqp => amqp::run(transcript).await,
         }
     }
 }
