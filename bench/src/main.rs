@@ -72,7 +72,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(cli: Cli, server: tokio::runtime::Handle) -> anyhow::Result<()> {
-    let (warmup, default_duration) = if cli.quick { (0.2, 0.5) } else { (1.0, 5.0) };
+    let (warmup, default_duration) = if cli.quick { (0.1, 0.4) } else { (1.0, 5.0) };
     let settings = Settings {
         warmup: Duration::from_secs_f64(warmup),
         duration: Duration::from_secs_f64(cli.duration.unwrap_or(default_duration)),

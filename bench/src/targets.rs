@@ -62,6 +62,7 @@ pub fn checks(rows: &[Row]) -> Vec<Check> {
     vec![
         latency_vs_floor(rows, "udp", "UDP", 1.0),
         latency_vs_floor(rows, "tcp", "TCP", 1.5),
+        latency_vs_floor(rows, "websocket", "WebSocket", 2.0),
         latency_vs_floor(rows, "jsonrpc", "JSON-RPC", 5.0),
         latency_vs_floor(rows, "grpc", "gRPC unary", 6.0),
         throughput_ratio(rows, ("grpc", "streaming"), ("grpc", "unary"), "gRPC streaming", 2.0),

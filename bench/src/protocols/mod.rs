@@ -6,6 +6,7 @@ mod grpc;
 mod jsonrpc;
 mod tcp;
 mod udp;
+mod websocket;
 
 use crate::harness::{Measurement, Settings};
 use ::amqp::producer::ConfirmMode;
@@ -39,7 +40,7 @@ impl std::fmt::Debug for Job {
 }
 
 /// The protocols `--only` accepts.
-pub const PROTOCOLS: &[&str] = &["udp", "tcp", "jsonrpc", "grpc", "amqp"];
+pub const PROTOCOLS: &[&str] = &["udp", "tcp", "jsonrpc", "websocket", "grpc", "amqp"];
 
 type Run = for<'a> fn(&'a Settings) -> LocalBoxFuture<'a, anyhow::Result<Measurement>>;
 
@@ -95,6 +96,15 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
             jsonrpc::wire_bytes,
             |s| Box::pin(jsonrpc::throughput(s)),
         ),
+        job("websocket", "say → own broadcast", Sequential, websocket::wire_bytes, |s| {
+            Box::pin(websocket::latency(s, false))
+        }),
+        job("websocket", format!("say @{rate}/s"), FixedRate, websocket::wire_bytes, |s| {
+            Box::pin(websocket::latency(s, true))
+        }),
+        job("websocket", "say, pipelined (64 in flight)", Throughput, websocket::wire_bytes, |s| {
+            Box::pin(websocket::pipelined(s))
+        }),
         job("grpc", "unary GetUser", Sequential, grpc::wire_bytes, |s| {
             Box::pin(grpc::unary_latency(s, false))
         }),

@@ -5,6 +5,7 @@ mod grpc;
 mod jsonrpc;
 mod tcp;
 mod udp;
+mod websocket;
 
 use crate::outcome::{Step, Transcript};
 use clap::ValueEnum;
@@ -14,6 +15,7 @@ pub enum Protocol {
     Udp,
     Tcp,
     Jsonrpc,
+    Websocket,
     Grpc,
     Amqp,
 }
@@ -27,6 +29,7 @@ impl Protocol {
             Self::Udp => "udp",
             Self::Tcp => "tcp",
             Self::Jsonrpc => "jsonrpc",
+            Self::Websocket => "websocket",
             Self::Grpc => "grpc",
             Self::Amqp => "amqp",
         }
@@ -38,6 +41,7 @@ impl Protocol {
             Self::Udp => "datagrams (fire and forget)",
             Self::Tcp => "request/response (line protocol)",
             Self::Jsonrpc => "remote procedure call (JSON-RPC 2.0)",
+            Self::Websocket => "full-duplex messages (chat)",
             Self::Grpc => "RPC with streaming (protobuf)",
             Self::Amqp => "message queue (broker, work queue)",
         }
@@ -48,6 +52,7 @@ impl Protocol {
             Self::Udp => "UDP",
             Self::Tcp => "TCP",
             Self::Jsonrpc => "HTTP/1.1",
+            Self::Websocket => "WebSocket",
             Self::Grpc => "HTTP/2",
             Self::Amqp => "AMQP 0-9-1",
         }
@@ -58,6 +63,7 @@ impl Protocol {
             Self::Udp => udp::run(transcript).await,
             Self::Tcp => tcp::run(transcript).await,
             Self::Jsonrpc => jsonrpc::run(transcript).await,
+            Self::Websocket => websocket::run(transcript).await,
             Self::Grpc => grpc::run(transcript).await,
             Self::Amqp => amqp::run(transcript).await,
         }

@@ -1,0 +1,78 @@
+//! The `websocket` example: `websocket::server` on the server runtime with its message rate
+//! limit lifted (a benchmark is a flood by design); `ChatClient::say` and the sender's own
+//! broadcast coming back as the round trip, sequential and pipelined.
+
+use crate::harness::{self, Measurement, Settings};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+use websocket::client::{ChatClient, Incoming, chat_url};
+use websocket::server::{Config, serve};
+use websocket::{ClientMessage, ServerEvent};
+
+/// Messages in flight at once in the pipelined run; well below the member queue (1024).
+const WINDOW: usize = 64;
+
+/// The `say` envelope carrying the payload.
+pub fn wire_bytes(settings: &Settings) -> usize {
+    let say = ClientMessage::Say { text: settings.payload_text() };
+    serde_json::to_string(&say).map_or(0, |json| json.len())
+}
+
+async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+    let spawned = settings.server.spawn(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let config = Config {
+            messages_per_second: f64::MAX,
+            message_burst: u32::MAX,
+            ..Config::default()
+        };
+        tokio::spawn(serve(listener, config, std::future::pending()));
+        anyhow::Ok(addr)
+    });
+    spawned.await?
+}
+
+async fn own_message_back(client: &mut ChatClient) -> anyhow::Result<()> {
+    match client.next().await? {
+        Incoming::Event(ServerEvent::Message(_)) => Ok(()),
+        other => anyhow::bail!("expected a chat message, got {other:?}"),
+    }
+}
+
+pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Measurement> {
+    let (mut client, _) = ChatClient::join(&chat_url(start(settings).await?), "bench").await?;
+    let text = settings.payload_text();
+    let round_trip = async || {
+        client.say(&text).await?;
+        own_message_back(&mut client).await
+    };
+    if open_loop {
+        harness::open_loop(settings, round_trip).await
+    } else {
+        harness::closed_loop(settings, round_trip).await
+    }
+}
+
+/// One member keeps `WINDOW` messages in flight: messages per second through the room.
+pub async fn pipelined(settings: &Settings) -> anyhow::Result<Measurement> {
+    let (mut client, _) = ChatClient::join(&chat_url(start(settings).await?), "bench").await?;
+    let text = settings.payload_text();
+    for _ in 0..WINDOW {
+        client.say(&text).await?;
+    }
+    let measure_from = Instant::now() + settings.warmup;
+    let stop_at = measure_from + settings.duration;
+    let mut operations = 0;
+    loop {
+        own_message_back(&mut client).await?;
+        let now = Instant::now();
+        if now >= stop_at {
+            break;
+        }
+        operations += u64::from(now >= measure_from);
+        client.say(&text).await?;
+    }
+    Ok(Measurement::Throughput { operations, elapsed: settings.duration })
+}
