@@ -2,19 +2,20 @@
 //!
 //! Errors come from three places and all leave as [`ErrorBody`]: the store ([`UserError`]),
 //! axum's extractors (bad path, query or JSON, via the `Api*` wrappers below), and the
-//! middleware (timeout, unknown method), whose bare status codes [`json_error_bodies`] fills in.
+//! middleware (timeout, body limit), whose own error responses [`json_error_bodies`] rewrites.
 
 use crate::server::Config;
 use crate::{ErrorBody, ErrorCode, MAX_PAGE_LIMIT, Pagination, UserPage, frontend, openapi};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, State};
-use axum::http::{Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use common::{NewUser, User, UserError, UserStore};
 use tower_http::cors::CorsLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -36,7 +37,10 @@ pub fn router(store: UserStore, config: &Config) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(store)
         // Layers wrap what is above them: the last one added sees the request first.
-        .layer(DefaultBodyLimit::max(config.body_limit))
+        // Refuses a too-large `Content-Length` up front and stops reading a body (chunked, or
+        // lying about its length) at the limit; axum's own default limit steps aside.
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(middleware::map_response(json_error_bodies))
         // CORS outside the error mapping, so a page on another origin can read error bodies too.
@@ -159,12 +163,13 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, message)
 }
 
-/// Gives a JSON body to the error responses that middleware produces with a bare status
-/// (the 408 of the timeout layer, for instance), so clients see one error format only.
+/// Gives a JSON body to the error responses that middleware produces on its own (the 408 of
+/// the timeout layer, the plain-text 413 of the body limit), so clients see one error format.
 async fn json_error_bodies(response: Response) -> Response {
     let status = response.status();
-    let bare = !response.headers().contains_key(header::CONTENT_TYPE);
-    if !(bare && (status.is_client_error() || status.is_server_error())) {
+    let is_json = response.headers().get(header::CONTENT_TYPE)
+        == Some(&HeaderValue::from_static("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let message = status.canonical_reason().unwrap_or("error").to_lowercase();
