@@ -65,7 +65,8 @@ pub async fn list_users(
         let message = format!("limit must be between 1 and {MAX_PAGE_LIMIT}");
         return Err(ApiError::new(StatusCode::BAD_REQUEST, message));
     }
-    let users = store.list(page.offset, page.limit);
+    // A u32 always fits in usize on the 32- and 64-bit targets this runs on.
+    let users = store.list(usize::try_from(page.offset).unwrap_or(usize::MAX), page.limit);
     Ok(Json(UserPage { users, offset: page.offset, limit: page.limit, total: store.len() }))
 }
 

@@ -66,10 +66,10 @@ pub enum ErrorCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Pagination {
-    /// How many users to skip, in id order.
+    /// How many users to skip, in id order. A `u32`, so the document can state an exact bound.
     #[serde(default)]
-    #[param(minimum = 0, default = 0)]
-    pub offset: usize,
+    #[param(format = Int64, minimum = 0, maximum = 4294967295_u64, default = 0)]
+    pub offset: u32,
     /// How many users to return at most.
     #[serde(default = "default_limit")]
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -92,7 +92,8 @@ pub struct UserPage {
     #[schema(value_type = Vec<openapi::UserSchema>)]
     pub users: Vec<common::User>,
     /// The `offset` this page starts at.
-    pub offset: usize,
+    #[schema(format = Int64, minimum = 0, maximum = 4294967295_u64)]
+    pub offset: u32,
     /// The `limit` this page was cut to.
     pub limit: usize,
     /// How many users the store holds in all.

@@ -34,7 +34,7 @@ enum Command {
     /// GET /users
     List {
         #[arg(long, default_value_t = 0)]
-        offset: usize,
+        offset: u32,
         #[arg(long, default_value_t = rest::DEFAULT_PAGE_LIMIT)]
         limit: usize,
     },
