@@ -36,7 +36,7 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-/// Machine-readable reason of an [`ErrorBody`]; each one has exactly one HTTP status.
+/// Machine-readable reason of an error; each one has exactly one HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

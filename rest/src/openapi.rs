@@ -8,11 +8,11 @@
 use crate::{ErrorBody, ErrorCode, UserPage, api, frontend};
 use axum::http::header;
 use axum::response::IntoResponse;
-use std::sync::LazyLock;
 use serde_json::json;
 use std::borrow::Cow;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use std::sync::LazyLock;
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{OpenApi, PartialSchema, ToSchema};
 
 /// Characters Rust's `str::trim` removes (Unicode White_Space), as a regex class body.
@@ -97,8 +97,9 @@ impl PartialSchema for NewUserSchema {
             "Surrounding white space is trimmed; 1 to 64 characters remain, none of them \
              control characters.",
         );
-        let email = string(EMAIL_PATTERN, "At most 254 bytes; unique across users, ignoring ASCII case.")
-            .max_length(Some(common::users::MAX_EMAIL_BYTES));
+        let email =
+            string(EMAIL_PATTERN, "At most 254 bytes; unique across users, ignoring ASCII case.")
+                .max_length(Some(common::users::MAX_EMAIL_BYTES));
         ObjectBuilder::new()
             .description(Some("What a client sends to create or replace a user."))
             .property("name", name)

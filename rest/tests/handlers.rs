@@ -26,7 +26,8 @@ async fn list_returns_the_seeded_users_a_page_at_a_time() {
     assert_eq!(names, ["Ada Lovelace", "Alan Turing", "Grace Hopper"]);
     assert_eq!((all.offset, all.limit, all.total), (0, rest::DEFAULT_PAGE_LIMIT, 3));
 
-    let page: UserPage = oneshot(&app, request("GET", "/users?offset=1&limit=1", None)).await.json();
+    let page: UserPage =
+        oneshot(&app, request("GET", "/users?offset=1&limit=1", None)).await.json();
     assert_eq!(page.users.iter().map(|u| u.id).collect::<Vec<_>>(), [2]);
     assert_eq!((page.offset, page.limit, page.total), (1, 1, 3));
 
@@ -72,7 +73,8 @@ async fn update_replaces_and_delete_removes() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(store.get(2).unwrap().name, "Alan M. Turing");
 
-    let missing = oneshot(&app, request("PUT", "/users/99", Some(json.replace("alan", "x").as_str())));
+    let missing =
+        oneshot(&app, request("PUT", "/users/99", Some(json.replace("alan", "x").as_str())));
     missing.await.assert_error(StatusCode::NOT_FOUND, ErrorCode::NotFound);
 
     let deleted = oneshot(&app, request("DELETE", "/users/2", None)).await;
@@ -115,8 +117,14 @@ async fn invalid_fields_are_422_naming_the_field() {
     let (app, store) = app();
     let cases = [
         (r#"{"name":"   ","email":"x@example.com"}"#, "invalid name: must not be empty"),
-        (r#"{"name":"X","email":"not-an-email"}"#, "invalid email: must look like name@example.com"),
-        (r#"{"name":"A\u0007B","email":"x@example.com"}"#, "invalid name: must not contain control characters"),
+        (
+            r#"{"name":"X","email":"not-an-email"}"#,
+            "invalid email: must look like name@example.com",
+        ),
+        (
+            r#"{"name":"A\u0007B","email":"x@example.com"}"#,
+            "invalid name: must not contain control characters",
+        ),
     ];
     for (json, message) in cases {
         for (method, uri) in [("POST", "/users"), ("PUT", "/users/1")] {

@@ -73,14 +73,18 @@ fn probes() -> Vec<Probe> {
         probe("GET", "/app.js", "/app.js", None, 200),
         probe("GET", "/style.css", "/style.css", None, 200),
     ];
-    for (method, uri, template) in [("POST", "/users", "/users"), ("PUT", "/users/1", "/users/{id}")]
+    for (method, uri, template) in
+        [("POST", "/users", "/users"), ("PUT", "/users/1", "/users/{id}")]
     {
         // 408 (the body never comes), 413 (too large); 415 comes from any setup.
         probes.push(Probe { setup: Setup::TinyLimits, ..probe(method, uri, template, None, 408) });
         probes.push(Probe { setup: Setup::TinyLimits, ..probe(method, uri, template, None, 413) });
         probes.push(probe(method, uri, template, None, 415));
     }
-    probes.push(Probe { setup: Setup::FullStore, ..probe("POST", "/users", "/users", Some(BARBARA), 507) });
+    probes.push(Probe {
+        setup: Setup::FullStore,
+        ..probe("POST", "/users", "/users", Some(BARBARA), 507)
+    });
     probes
 }
 
@@ -94,7 +98,9 @@ fn build_request(probe: &Probe) -> Request<Body> {
             .unwrap()
     };
     match probe.status {
-        408 => json_request(Body::from_stream(futures_util::stream::pending::<Result<Vec<u8>, std::io::Error>>())),
+        408 => json_request(Body::from_stream(futures_util::stream::pending::<
+            Result<Vec<u8>, std::io::Error>,
+        >())),
         413 => json_request(Body::from(format!(r#"{{"name":"{}"}}"#, "n".repeat(2048)))),
         415 => Request::builder()
             .method(probe.method)

@@ -46,15 +46,14 @@ async fn api_errors_reach_the_client_with_status_and_body() {
     let server = TestServer::start(Config::default()).await;
     let client = RestClient::new(server.addr).unwrap();
 
-    let expect_api_error = |result: Result<_, ClientError>, status: u16, code: ErrorCode| {
-        match result {
+    let expect_api_error =
+        |result: Result<_, ClientError>, status: u16, code: ErrorCode| match result {
             Err(ClientError::Api { status: got, body }) => {
                 assert_eq!(got.as_u16(), status);
                 assert_eq!(body.error, code);
             }
             other => panic!("expected {status}, got {other:?}"),
-        }
-    };
+        };
     expect_api_error(client.get_user(999).await.map(drop), 404, ErrorCode::NotFound);
     expect_api_error(client.delete_user(999).await, 404, ErrorCode::NotFound);
     let duplicate = client.create_user(&new_user("Ada again", "ada@example.com")).await;

@@ -131,7 +131,11 @@ async fn a_body_over_the_limit_gets_413_without_being_stored() {
 #[tokio::test]
 async fn garbage_instead_of_http_gets_400_and_a_closed_connection() {
     let server = TestServer::start(Config::default()).await;
-    for garbage in [&b"HELLO THERE\r\n\r\n"[..], b"GET / HTTP/1.1\r\nbad header line\r\n\r\n", b"\x00\x01\x02\r\n\r\n"] {
+    for garbage in [
+        &b"HELLO THERE\r\n\r\n"[..],
+        b"GET / HTTP/1.1\r\nbad header line\r\n\r\n",
+        b"\x00\x01\x02\r\n\r\n",
+    ] {
         let answer = exchange(server.addr, garbage).await;
         // hyper answers before any handler runs, so this one has no JSON body.
         assert!(answer.starts_with("HTTP/1.1 400 Bad Request"), "{answer:?}");
@@ -143,7 +147,8 @@ async fn garbage_instead_of_http_gets_400_and_a_closed_connection() {
 #[tokio::test]
 async fn headers_over_32_kib_get_431() {
     let server = TestServer::start(Config::default()).await;
-    let request = format!("GET /users HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n", "a".repeat(70_000));
+    let request =
+        format!("GET /users HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n", "a".repeat(70_000));
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     // The server may close before reading everything; the answer is what matters.
     let _ = stream.write_all(request.as_bytes()).await;
