@@ -61,7 +61,10 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout)
         // A larger request head gets 431 (hyper's default lets it grow to ~400 KiB).
-        .max_header_size(32 * 1024);
+        .max_header_size(32 * 1024)
+        // Answer clients that close their sending side after the request (`nc -N`, some
+        // scripts) instead of dropping the request as hyper does by default.
+        .half_close(true);
     let connection_slots = Arc::new(Semaphore::new(config.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);

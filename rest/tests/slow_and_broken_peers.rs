@@ -177,6 +177,22 @@ async fn a_peer_that_vanishes_mid_request_changes_nothing() {
     server.stop().await;
 }
 
+// Two threads, so the server reads the request before the FIN arrives, as with a real client
+// (hyper's default then drops the request); ten rounds, because that ordering is a race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_half_closes_still_gets_its_answer() {
+    let server = TestServer::start(Config::default()).await;
+    for _ in 0..10 {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream.write_all(b"GET /users/1 HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+        stream.shutdown().await.unwrap(); // FIN: "no more requests from me"
+        let answer = read_until_closed(&mut stream).await;
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer:?}");
+        assert!(answer.ends_with(r#""email":"ada@example.com"}"#), "{answer}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_connection_cap_makes_extra_clients_wait_not_fail() {
     let server = TestServer::start(Config { max_connections: 1, ..Config::default() }).await;
