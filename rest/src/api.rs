@@ -36,9 +36,10 @@ pub fn router(store: UserStore, config: &Config) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(store)
-        // Layers wrap what is above them: the last one added sees the request first.
-        // Refuses a too-large `Content-Length` up front and stops reading a body (chunked, or
-        // lying about its length) at the limit; axum's own default limit steps aside.
+        // Each layer wraps everything above it: the last one added sees the request first.
+        //
+        // The body limit refuses a too-large `Content-Length` before reading the body, and
+        // stops reading a chunked body at the limit; axum's own default limit steps aside.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
@@ -173,7 +174,11 @@ async fn json_error_bodies(response: Response) -> Response {
     if is_json || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let message = status.canonical_reason().unwrap_or("error").to_lowercase();
+    let message = match status {
+        StatusCode::REQUEST_TIMEOUT => "the request did not complete in time".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is larger than allowed".to_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
     let (parts, _) = response.into_parts();
     let mut with_body = ApiError::new(status, message).into_response();
     // Keep headers such as `Allow`; the new body brings its own length and type.

@@ -11,10 +11,12 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 /// The limits that keep one client from hurting the others.
@@ -101,7 +103,20 @@ pub async fn serve(
     drop(listener);
     info!("shutting down: finishing {} open connection(s)", graceful.count());
     if tokio::time::timeout(config.shutdown_grace, graceful.shutdown()).await.is_err() {
-        warn!("shutdown grace period over; dropping the remaining connections");
+        warn!("shutdown grace period over; no longer waiting for the remaining connections");
     }
     Ok(())
+}
+
+/// A convenience for the tour and the benchmark: binds `addr`, then serves the sample users
+/// on it in a background task until `shutdown` completes.
+pub async fn spawn(
+    addr: SocketAddr,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(SocketAddr, JoinHandle<std::io::Result<()>>)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let server = serve(listener, UserStore::with_sample_users(), config, shutdown);
+    Ok((local, tokio::spawn(server)))
 }

@@ -4,7 +4,7 @@ mod support;
 
 use common::NewUser;
 use rest::client::{ClientError, RestClient};
-use rest::server::Config;
+use rest::server::{self, Config};
 use rest::{ErrorCode, Pagination};
 use std::collections::BTreeSet;
 use support::{TestServer, WAIT};
@@ -69,8 +69,13 @@ async fn api_errors_reach_the_client_with_status_and_body() {
 
 #[tokio::test]
 async fn concurrent_creates_all_land_with_distinct_ids() {
-    let server = TestServer::start(Config::default()).await;
-    let client = RestClient::new(server.addr).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async {
+        let _ = stopped.await;
+    };
+    let any_port = "127.0.0.1:0".parse().unwrap();
+    let (addr, serving) = server::spawn(any_port, Config::default(), shutdown).await.unwrap();
+    let client = RestClient::new(addr).unwrap();
     let creates = (0..50).map(|i| {
         let client = client.clone();
         tokio::spawn(async move {
@@ -82,8 +87,10 @@ async fn concurrent_creates_all_land_with_distinct_ids() {
         ids.insert(create.await.unwrap().unwrap().user.id);
     }
     assert_eq!(ids, (4..54).collect());
-    assert_eq!(server.store.len(), 53);
-    server.stop().await;
+    let page = client.list_users(Pagination { offset: 0, limit: 100 }).await.unwrap();
+    assert_eq!(page.total, 53);
+    stop.send(()).unwrap();
+    tokio::time::timeout(WAIT, serving).await.unwrap().unwrap().unwrap();
 }
 
 #[tokio::test]

@@ -98,7 +98,10 @@ async fn a_body_that_stalls_gets_408_in_json() {
     stream.write_all(head.as_bytes()).await.unwrap();
     let answer = read_until_closed(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 408 Request Timeout"), "{answer}");
-    assert!(answer.ends_with(r#"{"error":"timeout","message":"request timeout"}"#), "{answer}");
+    assert!(
+        answer.ends_with(r#"{"error":"timeout","message":"the request did not complete in time"}"#),
+        "{answer}"
+    );
     assert_eq!(server.store.len(), 3);
     assert_still_serves(server.addr).await;
     server.stop().await;
