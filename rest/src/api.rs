@@ -96,11 +96,7 @@ pub async fn get_user(
         (status = 201, description = "Created", body = openapi::UserSchema,
             headers(("Location" = String, description = "Path of the new user, e.g. /users/4"))),
         (status = 400, description = "The body is not valid JSON", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the request timeout", body = ErrorBody),
-        (status = 409, description = "Another user has this email", body = ErrorBody),
-        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
-        (status = 422, description = "The JSON is not a valid user", body = ErrorBody),
+        openapi::BodyErrors,
         (status = 507, description = "The store is full", body = ErrorBody),
     )
 )]
@@ -122,11 +118,7 @@ pub async fn create_user(
         (status = 200, description = "The updated user", body = openapi::UserSchema),
         (status = 400, description = "The id or the JSON syntax is broken", body = ErrorBody),
         (status = 404, description = "No user has this id", body = ErrorBody),
-        (status = 408, description = "The body did not arrive within the request timeout", body = ErrorBody),
-        (status = 409, description = "Another user has this email", body = ErrorBody),
-        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
-        (status = 422, description = "The JSON is not a valid user", body = ErrorBody),
+        openapi::BodyErrors,
     )
 )]
 pub async fn update_user(

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::{OpenApi, PartialSchema, ToSchema};
+use utoipa::{IntoResponses, OpenApi, PartialSchema, ToSchema};
 
 /// Characters Rust's `str::trim` removes (Unicode White_Space), as a regex class body.
 macro_rules! white_space {
@@ -115,6 +115,23 @@ impl ToSchema for NewUserSchema {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("NewUser")
     }
+}
+
+/// The error responses of both routes that take a user as JSON (`POST /users`, `PUT
+/// /users/{id}`), described once.
+#[derive(Debug, IntoResponses)]
+#[allow(dead_code)] // Only its responses are used.
+pub enum BodyErrors {
+    #[response(status = 408, description = "The body did not arrive within the request timeout")]
+    Timeout(ErrorBody),
+    #[response(status = 409, description = "Another user has this email")]
+    DuplicateEmail(ErrorBody),
+    #[response(status = 413, description = "The body is larger than the limit")]
+    TooLarge(ErrorBody),
+    #[response(status = 415, description = "The body is not `application/json`")]
+    NotJson(ErrorBody),
+    #[response(status = 422, description = "The JSON is not a valid user")]
+    InvalidUser(ErrorBody),
 }
 
 #[derive(Debug, OpenApi)]
