@@ -50,12 +50,19 @@ function row(user) {
   return tr;
 }
 
-async function refresh() {
+const fetchPage = () => api("GET", `/users?offset=${offset}&limit=${PAGE_SIZE}`);
+
+// Shows the page at `offset`; with `toLast`, or when that page has become empty (its last
+// user deleted), the last page instead.
+async function refresh({ toLast = false } = {}) {
   try {
-    const page = await api("GET", `/users?offset=${offset}&limit=${PAGE_SIZE}`);
-    if (page.users.length === 0 && offset > 0) {
-      offset = Math.max(0, offset - PAGE_SIZE);
-      return refresh();
+    let page = await fetchPage();
+    if (toLast || (page.users.length === 0 && offset > 0)) {
+      const lastOffset = Math.max(0, Math.floor((page.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+      if (lastOffset !== offset) {
+        offset = lastOffset;
+        page = await fetchPage();
+      }
     }
     $("users").replaceChildren(...page.users.map(row));
     const last = page.offset + page.users.length;
@@ -84,10 +91,10 @@ $("create-form").addEventListener("submit", async (event) => {
     await api("POST", "/users", { name: $("name").value, email: $("email").value });
     showError(null);
     event.target.reset();
+    await refresh({ toLast: true }); // where the new user, with the highest id, is
   } catch (error) {
     showError(error);
   }
-  await refresh();
 });
 
 $("previous").addEventListener("click", () => {

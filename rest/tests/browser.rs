@@ -4,7 +4,7 @@
 
 mod support;
 
-use common::UserStore;
+use common::{NewUser, UserStore};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use rest::Pagination;
@@ -108,8 +108,12 @@ async fn table_names(browser: &Client) -> Vec<String> {
 }
 
 async fn submit_form(browser: &Client, name: &str, email: &str) {
-    browser.find(Locator::Id("name")).await.unwrap().send_keys(name).await.unwrap();
-    browser.find(Locator::Id("email")).await.unwrap().send_keys(email).await.unwrap();
+    // After a refused submit the form keeps what was typed, so clear it first.
+    for (field, text) in [("name", name), ("email", email)] {
+        let input = browser.find(Locator::Id(field)).await.unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(text).await.unwrap();
+    }
     browser.find(Locator::Id("create")).await.unwrap().click().await.unwrap();
 }
 
@@ -162,4 +166,23 @@ async fn exercise_page(browser: Client, addr: SocketAddr, store: UserStore) {
     wait_until("the row is gone", || async { table_names(browser).await == seeded }).await;
     assert_eq!(store.len(), 3);
     assert!(!error.is_displayed().await.unwrap(), "a success clears the error");
+
+    // With more users than a page holds (10), a new user shows on the last page.
+    for i in 1..=8 {
+        let extra = NewUser { name: format!("Extra {i}"), email: format!("x{i}@example.com") };
+        store.create(extra).unwrap();
+    }
+    submit_form(browser, "Edsger Dijkstra", "edsger@example.com").await;
+    wait_until("the last page is shown", || async {
+        table_names(browser).await == ["Extra 8", "Edsger Dijkstra"]
+    })
+    .await;
+    let page_info = browser.find(Locator::Id("page-info")).await.unwrap().text().await.unwrap();
+    assert_eq!(page_info, "11–12 of 12");
+    browser.find(Locator::Id("previous")).await.unwrap().click().await.unwrap();
+    wait_until("the first page is shown", || async {
+        table_names(browser).await.first().map(String::as_str) == Some("Ada Lovelace")
+    })
+    .await;
+    assert_eq!(table_names(browser).await.len(), 10);
 }
