@@ -2,7 +2,7 @@
 //!
 //! Errors come from three places and all leave as [`ErrorBody`]: the store ([`UserError`]),
 //! axum's extractors (bad path, query or JSON, via the `Api*` wrappers below), and the
-//! middleware (timeout, body limit), whose own error responses [`json_error_bodies`] rewrites.
+//! middleware (timeout, body limit), whose own error responses `json_error_bodies` rewrites.
 
 use crate::server::Config;
 use crate::{ErrorBody, ErrorCode, MAX_PAGE_LIMIT, Pagination, UserPage, frontend, openapi};

@@ -109,20 +109,44 @@ async fn json_if<T: DeserializeOwned>(
     if status != expected {
         return Err(error_from(response).await);
     }
-    let bytes = response.bytes().await?;
+    let bytes = read_body(response).await?;
     serde_json::from_slice(&bytes)
         .map_err(|err| ClientError::Unexpected { status, detail: format!("bad JSON body: {err}") })
 }
 
 async fn error_from(response: Response) -> ClientError {
     let status = response.status();
-    match response.bytes().await {
+    match read_body(response).await {
         Ok(bytes) => match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => ClientError::Api { status, body },
             Err(_) => {
                 ClientError::Unexpected { status, detail: String::from_utf8_lossy(&bytes).into() }
             }
         },
-        Err(err) => err.into(),
+        Err(err) => err,
     }
+}
+
+/// The largest response body this client reads. The biggest real answer, a page of 100 users,
+/// is under 40 KiB; anything far larger is not this API.
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// The whole body, or an error as soon as it grows past [`MAX_RESPONSE_BYTES`].
+async fn read_body(mut response: Response) -> Result<Vec<u8>, ClientError> {
+    let status = response.status();
+    let too_large = || ClientError::Unexpected {
+        status,
+        detail: format!("response body larger than {MAX_RESPONSE_BYTES} bytes"),
+    };
+    if response.content_length().is_some_and(|length| length > MAX_RESPONSE_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }

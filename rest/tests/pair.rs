@@ -131,3 +131,50 @@ async fn shutdown_finishes_the_request_in_flight_then_stops_listening() {
     assert_eq!(store.get(4).unwrap().name, "Late Comer");
     assert!(TcpStream::connect(addr).await.is_err(), "the listener is closed");
 }
+
+/// A fake server that answers every connection with `response`, then closes.
+async fn fake_server(response: Vec<u8>) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let response = response.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request).await;
+                let _ = stream.write_all(&response).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn answers_that_are_not_this_api_are_unexpected_not_a_crash() {
+    let not_json =
+        b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello".to_vec();
+    let client = RestClient::new(fake_server(not_json).await).unwrap();
+    let outcome = tokio::time::timeout(WAIT, client.get_user(1)).await.unwrap();
+    assert!(matches!(outcome, Err(ClientError::Unexpected { .. })), "{outcome:?}");
+
+    // A body far beyond any real answer is refused, announced or not.
+    let huge = rest::client::MAX_RESPONSE_BYTES + 1;
+    let mut announced = format!("HTTP/1.1 200 OK\r\ncontent-length: {huge}\r\n\r\n").into_bytes();
+    announced.resize(announced.len() + huge, b'a');
+    let mut chunked = b"HTTP/1.1 404 Not Found\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..20 {
+        chunked.extend_from_slice(format!("{:x}\r\n", 65536).as_bytes());
+        chunked.resize(chunked.len() + 65536, b'a');
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    for response in [announced, chunked] {
+        let client = RestClient::new(fake_server(response).await).unwrap();
+        match tokio::time::timeout(WAIT, client.get_user(1)).await.unwrap() {
+            Err(ClientError::Unexpected { detail, .. }) => {
+                assert!(detail.contains("larger than"), "{detail}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}
