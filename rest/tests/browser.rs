@@ -169,7 +169,9 @@ async fn exercise_page(browser: Client, addr: SocketAddr, store: UserStore) {
 
     // With more users than a page holds (10), a new user shows on the last page.
     for i in 1..=8 {
-        let extra = NewUser { name: format!("Extra {i}"), email: format!("x{i}@example.com") };
+        // The first one's name is markup, which the page must show as text.
+        let name = if i == 1 { "<b>Extra 1</b>".to_owned() } else { format!("Extra {i}") };
+        let extra = NewUser { name, email: format!("x{i}@example.com") };
         store.create(extra).unwrap();
     }
     submit_form(browser, "Edsger Dijkstra", "edsger@example.com").await;
@@ -184,5 +186,9 @@ async fn exercise_page(browser: Client, addr: SocketAddr, store: UserStore) {
         table_names(browser).await.first().map(String::as_str) == Some("Ada Lovelace")
     })
     .await;
-    assert_eq!(table_names(browser).await.len(), 10);
+    let names = table_names(browser).await;
+    assert_eq!(names.len(), 10);
+    assert_eq!(names[3], "<b>Extra 1</b>");
+    let script = "return document.querySelectorAll('#users b').length;";
+    assert_eq!(browser.execute(script, Vec::new()).await.unwrap(), 0, "markup stays text");
 }

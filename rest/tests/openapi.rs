@@ -209,7 +209,7 @@ fn check_response_against(doc: &Value, response: &Value, reply: &Reply, what: &s
 }
 
 /// The part of JSON Schema this document uses: `$ref`, object with required properties,
-/// array, string (with enum), integer (with bounds).
+/// array, string (with enum), integer (with bounds); plus: no undocumented object fields.
 fn check(doc: &Value, value: &Value, schema: &Value, at: &str) {
     if let Some(reference) = schema["$ref"].as_str() {
         let name = reference.trim_start_matches("#/components/schemas/");
@@ -222,10 +222,13 @@ fn check(doc: &Value, value: &Value, schema: &Value, at: &str) {
                 let key = required.as_str().unwrap();
                 assert!(object.contains_key(key), "{at}: missing {key}");
             }
+            // An object without `properties` is free-form (the document itself).
+            let Some(properties) = schema["properties"].as_object() else { return };
             for (key, item) in object {
-                if let Some(property) = schema["properties"].get(key) {
-                    check(doc, item, property, &format!("{at}.{key}"));
-                }
+                // Stricter than JSON Schema: a field the document does not mention is drift.
+                let property = properties.get(key);
+                let property = property.unwrap_or_else(|| panic!("{at}: {key} is undocumented"));
+                check(doc, item, property, &format!("{at}.{key}"));
             }
         }
         Some("array") => {
