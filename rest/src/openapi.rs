@@ -15,56 +15,60 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{IntoResponses, OpenApi, PartialSchema, ToSchema};
 
-/// Characters Rust's `str::trim` removes (Unicode White_Space), as a regex class body.
-macro_rules! white_space {
+// Regex building blocks. `NewUser::validate` speaks of white space (what `str::trim` removes:
+// Unicode White_Space) and control characters (`char::is_control`: Unicode Cc).
+macro_rules! white_space_chars {
     () => {
         r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
     };
 }
-/// Characters `char::is_control` rejects (Unicode Cc), as a regex class body.
-macro_rules! control {
+macro_rules! control_chars {
     () => {
         r"\u0000-\u001f\u007f-\u009f"
+    };
+}
+/// One white-space character.
+macro_rules! space {
+    () => {
+        concat!("[", white_space_chars!(), "]")
+    };
+}
+/// One character that is neither white space nor a control character.
+macro_rules! visible {
+    () => {
+        concat!("[^", white_space_chars!(), control_chars!(), "]")
+    };
+}
+/// One character that is not a control character.
+macro_rules! not_control {
+    () => {
+        concat!("[^", control_chars!(), "]")
+    };
+}
+/// One visible character other than `@`, with `.` excluded too if given.
+macro_rules! email_char {
+    ($($also_excluded:literal)?) => {
+        concat!("[^@", $($also_excluded,)? white_space_chars!(), control_chars!(), "]")
     };
 }
 
 /// `NewUser::validate` for names, as a regex: after trimming white space, 1 to 64 characters,
 /// none of them a control character.
+#[rustfmt::skip]
 pub const NAME_PATTERN: &str = concat!(
-    "^[",
-    white_space!(),
-    "]*[^",
-    white_space!(),
-    control!(),
-    "](?:[^",
-    control!(),
-    "]{0,62}[^",
-    white_space!(),
-    control!(),
-    "])?[",
-    white_space!(),
-    "]*$"
+    "^", space!(), "*",                                                // white space, trimmed
+    visible!(), "(?:", not_control!(), "{0,62}", visible!(), ")?",     // 1 to 64 characters
+    space!(), "*$",                                                    // white space, trimmed
 );
 
 /// `NewUser::validate` for emails, as a regex: `local@domain`, no white space or control
 /// characters, a dot inside the domain but not at either end.
+#[rustfmt::skip]
 pub const EMAIL_PATTERN: &str = concat!(
-    "^[^@",
-    white_space!(),
-    control!(),
-    "]+@[^@.",
-    white_space!(),
-    control!(),
-    "][^@",
-    white_space!(),
-    control!(),
-    r"]*\.[^@",
-    white_space!(),
-    control!(),
-    "]*[^@.",
-    white_space!(),
-    control!(),
-    "]$"
+    "^", email_char!(), "+",                        // the local part
+    "@",
+    email_char!("."), email_char!(), r"*\.",        // the domain: no dot first, a dot inside,
+    email_char!(), "*", email_char!("."), "$",      // and no dot last
 );
 
 /// A stored user (`common::User` on the wire).
