@@ -90,6 +90,20 @@ async fn a_connection_that_sends_nothing_is_closed() {
 }
 
 #[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed() {
+    let server = TestServer::start(short_timeouts()).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(b"GET /users/1 HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let started = Instant::now();
+    // The answer comes at once; then the connection idles until the server closes it.
+    let answer = read_until_closed(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(!answer.contains("connection: close"), "{answer}");
+    assert!(started.elapsed() >= SHORT);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_body_that_stalls_gets_408_in_json() {
     let server = TestServer::start(short_timeouts()).await;
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
