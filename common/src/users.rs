@@ -3,7 +3,7 @@
 //! operations and the same errors.
 
 use crate::types::{NewUser, User};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Longest accepted name, in characters.
@@ -68,6 +68,8 @@ pub struct UserStore {
 #[derive(Debug)]
 struct Inner {
     users: BTreeMap<u64, User>,
+    /// Lower-cased email to user id: emails are unique, case-insensitively.
+    emails: HashMap<String, u64>,
     next_id: u64,
     capacity: usize,
 }
@@ -79,7 +81,7 @@ impl UserStore {
 
     /// An empty store holding at most `capacity` users.
     pub fn new(capacity: usize) -> Self {
-        let inner = Inner { users: BTreeMap::new(), next_id: 1, capacity };
+        let inner = Inner { users: BTreeMap::new(), emails: HashMap::new(), next_id: 1, capacity };
         Self { inner: Arc::new(Mutex::new(inner)) }
     }
 
@@ -125,6 +127,7 @@ impl UserStore {
         let id = inner.next_id;
         inner.next_id += 1;
         let user = User { id, name: new.name.trim().to_owned(), email: new.email };
+        inner.emails.insert(user.email.to_lowercase(), id);
         inner.users.insert(id, user.clone());
         Ok(user)
     }
@@ -135,18 +138,24 @@ impl UserStore {
         let mut inner = self.lock();
         inner.ensure_email_free(&new.email, Some(id))?;
         let user = inner.users.get_mut(&id).ok_or(UserError::NotFound(id))?;
+        let old_email = std::mem::replace(&mut user.email, new.email);
         user.name = new.name.trim().to_owned();
-        user.email = new.email;
-        Ok(user.clone())
+        let user = user.clone();
+        inner.emails.remove(&old_email.to_lowercase());
+        inner.emails.insert(user.email.to_lowercase(), id);
+        Ok(user)
     }
 
     pub fn delete(&self, id: u64) -> Result<User, UserError> {
-        self.lock().users.remove(&id).ok_or(UserError::NotFound(id))
+        let mut inner = self.lock();
+        let user = inner.users.remove(&id).ok_or(UserError::NotFound(id))?;
+        inner.emails.remove(&user.email.to_lowercase());
+        Ok(user)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic while holding the lock cannot leave a half-written user behind (every
-        // mutation is a single insert/remove), so a poisoned lock is still safe to use.
+        // No code path can panic between the paired updates of `users` and `emails`, so a
+        // poisoned lock still guards consistent data and is safe to use.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
@@ -220,5 +229,13 @@ mod tests {
         assert_eq!(store.list(1, 5).iter().map(|u| u.id).collect::<Vec<_>>(), [2, 3]);
         assert_eq!(store.delete(1).unwrap().id, 1);
         assert_eq!(store.delete(1), Err(UserError::NotFound(1)));
+        // Freed and changed emails can be taken again; the new one cannot.
+        store.create(new_user("Ada Again", "ada@example.com")).unwrap();
+        store.update(2, new_user("Alan", "turing@example.com")).unwrap();
+        store.create(new_user("Another Alan", "alan@example.com")).unwrap();
+        assert!(matches!(
+            store.create(new_user("T", "Turing@example.com")),
+            Err(UserError::AlreadyExists(_))
+        ));
     }
 }

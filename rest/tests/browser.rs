@@ -65,7 +65,7 @@ impl Driver {
         ];
         let capabilities = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
+            "goog:chromeOptions": { "binary": chromium_binary(), "args": args },
         });
         let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
         ClientBuilder::new(HttpConnector::new())
@@ -74,6 +74,19 @@ impl Driver {
             .await
             .unwrap()
     }
+}
+
+/// `$CHROMIUM` if set, else the first `chromium` (Debian) or `chromium-browser` (Ubuntu) on
+/// `PATH`.
+fn chromium_binary() -> String {
+    if let Ok(binary) = std::env::var("CHROMIUM") {
+        return binary;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let candidates = std::env::split_paths(&path)
+        .flat_map(|dir| [dir.join("chromium"), dir.join("chromium-browser")]);
+    let found = candidates.into_iter().find(|candidate| candidate.is_file());
+    found.expect("chromium is installed (Debian package chromium)").display().to_string()
 }
 
 impl Drop for Driver {

@@ -1,0 +1,163 @@
+//! How every number is made: warm-up, then a fixed duration of measured work.
+//!
+//! - **Sequential latency (closed loop):** one client, one request at a time, each round trip
+//!   recorded in an HdrHistogram (nanoseconds, 3 significant digits).
+//! - **Fixed-rate latency (open loop):** requests are *scheduled* at a fixed rate and each
+//!   latency is measured from its scheduled time, not from when it was actually sent. A stall
+//!   therefore shows up in every request it delayed, instead of being hidden by the client
+//!   politely waiting (coordinated omission).
+//! - **Throughput:** several clients, each doing sequential round trips, run concurrently for
+//!   the duration; completed operations per second.
+
+use hdrhistogram::Histogram;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The knobs every scenario obeys.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub warmup: Duration,
+    pub duration: Duration,
+    /// Application payload per request, in bytes, where the protocol carries free data.
+    pub payload: usize,
+    /// Requests per second for the open-loop latency runs.
+    pub rate: u64,
+    /// Concurrent clients for the throughput runs.
+    pub connections: usize,
+    /// The runtime the servers run on, apart from the clients' runtime.
+    pub server: tokio::runtime::Handle,
+}
+
+impl Settings {
+    /// A payload of `self.payload` printable bytes, the same for every protocol.
+    pub fn payload_text(&self) -> String {
+        "x".repeat(self.payload)
+    }
+}
+
+/// What one scenario measured.
+#[derive(Debug)]
+pub enum Measurement {
+    /// Round-trip times in nanoseconds.
+    Latency(Histogram<u64>),
+    Throughput {
+        operations: u64,
+        elapsed: Duration,
+    },
+    /// Could not run here (no broker); says why.
+    Skipped(String),
+}
+
+impl Measurement {
+    pub fn per_second(&self) -> Option<f64> {
+        match self {
+            Self::Throughput { operations, elapsed } => {
+                Some(*operations as f64 / elapsed.as_secs_f64())
+            }
+            Self::Latency(_) | Self::Skipped(_) => None,
+        }
+    }
+}
+
+pub fn histogram() -> Histogram<u64> {
+    // 1 ns to 60 s, 3 significant digits: fixed memory, ample range.
+    Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("valid histogram bounds")
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX).max(1)
+}
+
+/// Sequential round trips: warm up, then record each one for `settings.duration`.
+pub async fn closed_loop(
+    settings: &Settings,
+    mut round_trip: impl AsyncFnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<Measurement> {
+    let warm_until = Instant::now() + settings.warmup;
+    while Instant::now() < warm_until {
+        round_trip().await?;
+    }
+    let mut recorded = histogram();
+    let stop_at = Instant::now() + settings.duration;
+    loop {
+        let started = Instant::now();
+        if started >= stop_at {
+            break;
+        }
+        round_trip().await?;
+        recorded.saturating_record(nanos(started.elapsed()));
+    }
+    Ok(Measurement::Latency(recorded))
+}
+
+/// Round trips scheduled at `settings.rate` per second, each timed from its scheduled start.
+pub async fn open_loop(
+    settings: &Settings,
+    mut round_trip: impl AsyncFnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<Measurement> {
+    let warm_until = Instant::now() + settings.warmup;
+    while Instant::now() < warm_until {
+        round_trip().await?;
+    }
+    let interval = Duration::from_secs_f64(1.0 / settings.rate.max(1) as f64);
+    let mut recorded = histogram();
+    let start = Instant::now();
+    let stop_at = start + settings.duration;
+    let mut scheduled = start;
+    let mut previous_done = start;
+    while scheduled < stop_at {
+        wait_until(scheduled).await;
+        let sent = Instant::now();
+        round_trip().await?;
+        recorded.saturating_record(nanos(latency_origin(previous_done, scheduled, sent).elapsed()));
+        previous_done = Instant::now();
+        scheduled += interval;
+    }
+    Ok(Measurement::Latency(recorded))
+}
+
+/// Waits for `deadline` precisely: tokio's timer has millisecond resolution, too coarse for
+/// schedules of a few hundred microseconds, so the last millisecond is spent yielding.
+async fn wait_until(deadline: Instant) {
+    if let Some(early) = deadline.checked_sub(Duration::from_millis(1)) {
+        tokio::time::sleep_until(early).await;
+    }
+    while Instant::now() < deadline {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Where an open-loop latency is counted from: the scheduled time when the previous request
+/// was still running then (the server held this one up: coordinated omission, corrected), and
+/// otherwise the moment it was really sent, so a timer that wakes late is not charged to the
+/// server (tokio's timers have millisecond resolution).
+pub fn latency_origin<I: PartialOrd + Copy>(previous_done: I, scheduled: I, sent: I) -> I {
+    if previous_done > scheduled { scheduled } else { sent }
+}
+
+/// Each client does sequential round trips, all clients at once, for the duration.
+pub async fn throughput<C>(
+    settings: &Settings,
+    clients: Vec<C>,
+    round_trip: impl AsyncFn(&mut C) -> anyhow::Result<()>,
+) -> anyhow::Result<Measurement> {
+    let round_trip = &round_trip;
+    let warm_until = Instant::now() + settings.warmup;
+    let measure_from = warm_until;
+    let stop_at = warm_until + settings.duration;
+    let runs = clients.into_iter().map(|mut client| async move {
+        let mut done = 0u64;
+        loop {
+            let now = Instant::now();
+            if now >= stop_at {
+                return anyhow::Ok(done);
+            }
+            round_trip(&mut client).await?;
+            if now >= measure_from {
+                done += 1;
+            }
+        }
+    });
+    let counts = futures_util::future::try_join_all(runs).await?;
+    Ok(Measurement::Throughput { operations: counts.iter().sum(), elapsed: settings.duration })
+}

@@ -1,0 +1,176 @@
+//! Every protocol of the workspace measured side by side, with the examples' own server and
+//! client code, against the floor of a raw TCP ping-pong measured in the same run.
+//!
+//! ```text
+//! cargo run --release -p bench                 # the full run (a few minutes)
+//! cargo run --release -p bench -- --quick      # under 30 seconds; what CI runs
+//! cargo run --release -p bench -- --only tcp,udp --duration 10 --payload 256
+//! ```
+//!
+//! Prints a table, and writes `report.md`, `latency.svg` and `throughput.svg` to
+//! `target/bench/`. How each number is made: see `harness.rs` and bench/README.md.
+
+mod harness;
+mod protocols;
+mod report;
+mod targets;
+
+use anyhow::Context;
+use clap::Parser;
+use harness::Settings;
+use indicatif::{ProgressBar, ProgressStyle};
+use protocols::PROTOCOLS;
+use report::Row;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Measure every example protocol side by side.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// A short run (under 30 seconds) that checks the benchmark works; numbers are rough.
+    #[arg(long)]
+    quick: bool,
+    /// Measure only these protocols (comma-separated); the floor is always measured.
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(PROTOCOLS))]
+    only: Vec<String>,
+    /// Seconds of measurement per scenario (after the warm-up).
+    #[arg(long, value_name = "SECONDS")]
+    duration: Option<f64>,
+    /// Application payload per request, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64)]
+    payload: usize,
+    /// Requests per second in the fixed-rate (open-loop) latency runs.
+    #[arg(long, default_value_t = 2000)]
+    rate: u64,
+    /// Concurrent clients in the throughput runs.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Where to write the report and charts (default: target/bench/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // Two runtimes with one worker thread each: servers on one, clients on the other, so that
+    // on a two-core machine each side has a core, as two processes would.
+    let servers = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("bench-server")
+        .enable_all()
+        .build()?;
+    let clients = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("bench-client")
+        .enable_all()
+        .build()?;
+    let result = clients.block_on(run(cli, servers.handle().clone()));
+    // Servers run until here; dropping their runtime stops them.
+    servers.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+async fn run(cli: Cli, server: tokio::runtime::Handle) -> anyhow::Result<()> {
+    let (warmup, default_duration) = if cli.quick { (0.2, 0.5) } else { (1.0, 5.0) };
+    let settings = Settings {
+        warmup: Duration::from_secs_f64(warmup),
+        duration: Duration::from_secs_f64(cli.duration.unwrap_or(default_duration)),
+        payload: cli.payload,
+        rate: cli.rate,
+        connections: cli.connections.max(1),
+        server,
+    };
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; run with --release for meaningful numbers");
+    }
+
+    let jobs: Vec<_> = protocols::jobs(&settings)
+        .into_iter()
+        .filter(|j| {
+            j.protocol == "floor" || cli.only.is_empty() || cli.only.iter().any(|o| o == j.protocol)
+        })
+        .collect();
+    let progress = ProgressBar::new(jobs.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+            .expect("a valid progress template"),
+    );
+
+    let mut rows: Vec<Row> = Vec::new();
+    for job in &jobs {
+        progress.set_message(format!("{} {}", job.protocol, job.scenario));
+        let measurement = (job.run)(&settings)
+            .await
+            .with_context(|| format!("{} {}", job.protocol, job.scenario))?;
+        let mut row = Row {
+            protocol: job.protocol,
+            scenario: job.scenario.clone(),
+            kind: job.kind,
+            wire_bytes: (job.wire_bytes)(&settings),
+            measurement,
+            vs_floor: None,
+        };
+        row.vs_floor = rows
+            .iter()
+            .find(|floor| floor.protocol == "floor" && floor.kind == row.kind)
+            .and_then(|floor| Some(row.headline()? / floor.headline()?));
+        rows.push(row);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+
+    let checks = targets::checks(&rows);
+    println!("{}", report::table(&rows));
+    for check in &checks {
+        println!("{:<12} {} (measured {})", check.verdict(), check.target, check.measured);
+    }
+
+    let out = match cli.out {
+        Some(out) => out,
+        None => default_out_dir()?,
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let described = format!(
+        "warm-up {:?}, {:?} per scenario, {} B payload, fixed rate {}/s, {} connections{}",
+        settings.warmup,
+        settings.duration,
+        settings.payload,
+        settings.rate,
+        settings.connections,
+        if cli.quick { " (--quick)" } else { "" }
+    );
+    std::fs::write(
+        out.join("report.md"),
+        report::markdown(&rows, &checks, &machine(), &described),
+    )?;
+    report::chart(&rows, true, &out.join("latency.svg"))?;
+    report::chart(&rows, false, &out.join("throughput.svg"))?;
+    println!("\nreport: {}", out.join("report.md").display());
+    Ok(())
+}
+
+/// `target/bench/`, found from this executable's own path (`target/<profile>/bench`).
+fn default_out_dir() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let target =
+        exe.parent().and_then(|profile| profile.parent()).context("no target directory")?;
+    Ok(target.join("bench"))
+}
+
+/// CPU model, core count and OS, for the report.
+fn machine() -> String {
+    let read = |path| std::fs::read_to_string(path).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let os = read("/etc/os-release")
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_owned()))
+        .unwrap_or_else(|| std::env::consts::OS.into());
+    let kernel = read("/proc/sys/kernel/osrelease");
+    format!("{cpu}, {cores} cores, {os}, Linux {}", kernel.trim())
+}

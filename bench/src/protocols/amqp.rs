@@ -1,0 +1,177 @@
+//! The `amqp` example against the broker at `AMQP_ADDR`: `amqp::producer::Publisher` with
+//! pipelined confirms, with a confirm awaited per message, and without confirms; and the whole
+//! path from producer to `amqp::consumer::OrderConsumer`. Without a broker these are skipped.
+
+use crate::harness::{self, Measurement, Settings};
+use amqp::connect::{ConnectError, connect};
+use amqp::consumer::{DEFAULT_PREFETCH, OrderConsumer};
+use amqp::message::{encode_order, sample_order};
+use amqp::producer::{ConfirmMode, Publisher};
+use amqp::topology::Topology;
+use lapin::Connection;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Orders per `publish_orders` call in the throughput runs.
+const BATCH: u64 = 500;
+
+pub fn wire_bytes(_: &Settings) -> usize {
+    encode_order(&sample_order(1)).len()
+}
+
+/// A connection and a topology of its own, deleted when the scenario ends.
+struct Broker {
+    connection: Connection,
+    topology: Topology,
+}
+
+impl Broker {
+    async fn open(scenario: &str) -> anyhow::Result<Result<Self, String>> {
+        let addr = std::env::var("AMQP_ADDR").unwrap_or_else(|_| amqp::DEFAULT_AMQP_ADDR.into());
+        match connect(&addr, "bench", Duration::from_secs(3)).await {
+            Ok(connection) => {
+                let name = format!("bench-{}-{scenario}", std::process::id());
+                Ok(Ok(Self { connection, topology: Topology::new(&name) }))
+            }
+            Err(error @ ConnectError::Unreachable { .. }) => Ok(Err(error.to_string())),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn close(self) -> anyhow::Result<()> {
+        let channel = self.connection.create_channel().await?;
+        self.topology.delete(&channel).await?;
+        self.connection.close(200, "bench done".into()).await?;
+        Ok(())
+    }
+}
+
+/// Publishing persistent orders with `confirms` (`None`: a channel without confirms); orders
+/// are counted once `publish_orders` returns for their batch, i.e. once confirmed.
+pub async fn publish(
+    settings: &Settings,
+    confirms: Option<ConfirmMode>,
+) -> anyhow::Result<Measurement> {
+    let label = match confirms {
+        Some(ConfirmMode::OneByOne) => "confirm-each",
+        Some(ConfirmMode::Pipelined(_)) => "pipelined",
+        None => "unconfirmed",
+    };
+    let broker = match Broker::open(label).await? {
+        Ok(broker) => broker,
+        Err(skipped) => return Ok(Measurement::Skipped(skipped)),
+    };
+    let (publisher, mode) = match confirms {
+        Some(mode) => (Publisher::new(&broker.connection, broker.topology.clone()).await?, mode),
+        None => (
+            Publisher::without_confirms(&broker.connection, broker.topology.clone()).await?,
+            ConfirmMode::default(),
+        ),
+    };
+    // One publisher; its only state is the next order id.
+    let result = harness::throughput(settings, vec![0u64], async |next_id: &mut u64| {
+        let batch = (*next_id..*next_id + BATCH).map(sample_order);
+        *next_id += BATCH;
+        publisher.publish_orders(batch, mode).await?;
+        Ok(())
+    })
+    .await;
+    broker.close().await?;
+    // The harness counts batches; report orders.
+    Ok(match result? {
+        Measurement::Throughput { operations, elapsed } => {
+            Measurement::Throughput { operations: operations * BATCH, elapsed }
+        }
+        other => other,
+    })
+}
+
+/// Producer to consumer: orders published with pipelined confirms, counted when a consumer
+/// has processed and acknowledged them.
+pub async fn end_to_end(settings: &Settings) -> anyhow::Result<Measurement> {
+    let broker = match Broker::open("end-to-end").await? {
+        Ok(broker) => broker,
+        Err(skipped) => return Ok(Measurement::Skipped(skipped)),
+    };
+    let processed = Arc::new(AtomicU64::new(0));
+    let mut consumer =
+        OrderConsumer::start(&broker.connection, &broker.topology, DEFAULT_PREFETCH * 10).await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let counter = Arc::clone(&processed);
+    let consuming = tokio::spawn(async move {
+        let handle = |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            async { Ok(()) }
+        };
+        consumer
+            .run(handle, async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let publisher = Publisher::new(&broker.connection, broker.topology.clone()).await?;
+    // Publishes until the measurement is over; only an error ends it earlier.
+    let publishing = async {
+        let mut id = 0;
+        loop {
+            let batch = (id..id + BATCH).map(sample_order);
+            if let Err(error) = publisher.publish_orders(batch, ConfirmMode::default()).await {
+                return error;
+            }
+            id += BATCH;
+        }
+    };
+    let measuring = async {
+        tokio::time::sleep(settings.warmup).await;
+        let before = processed.load(Ordering::Relaxed);
+        tokio::time::sleep(settings.duration).await;
+        processed.load(Ordering::Relaxed) - before
+    };
+    let operations = tokio::select! {
+        error = publishing => Err(error),
+        operations = measuring => Ok(operations),
+    };
+    let _ = stop.send(());
+    consuming.await??;
+    broker.close().await?;
+    Ok(Measurement::Throughput { operations: operations?, elapsed: settings.duration })
+}
+
+/// One order at a time: publish with its confirm, then wait until the consumer has it.
+pub async fn latency(settings: &Settings) -> anyhow::Result<Measurement> {
+    let broker = match Broker::open("latency").await? {
+        Ok(broker) => broker,
+        Err(skipped) => return Ok(Measurement::Skipped(skipped)),
+    };
+    let mut consumer =
+        OrderConsumer::start(&broker.connection, &broker.topology, DEFAULT_PREFETCH).await?;
+    let (arrived, mut arrivals) = mpsc::unbounded_channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let consuming = tokio::spawn(async move {
+        let handle = |_| {
+            let _ = arrived.send(Instant::now());
+            async { Ok(()) }
+        };
+        consumer
+            .run(handle, async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let publisher = Publisher::new(&broker.connection, broker.topology.clone()).await?;
+    let mut id = 0;
+    let result = harness::closed_loop(settings, async || {
+        id += 1;
+        publisher.publish_orders([sample_order(id)], ConfirmMode::OneByOne).await?;
+        arrivals.recv().await.ok_or_else(|| anyhow::anyhow!("the consumer stopped"))?;
+        Ok(())
+    })
+    .await;
+    let _ = stop.send(());
+    consuming.await??;
+    broker.close().await?;
+    result
+}

@@ -1,0 +1,52 @@
+//! The `jsonrpc` example: `jsonrpc::server` on the server runtime, the macro-generated
+//! `users.get` call of `jsonrpc::ApiClient` as the round trip (one HTTP POST each).
+
+use crate::harness::{self, Measurement, Settings};
+use common::UserStore;
+use jsonrpc::ApiClient;
+use jsonrpc::server::{Handlers, Limits, serve};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// What jsonrpsee's client posts for `users.get [1]`.
+const REQUEST: &str = r#"{"jsonrpc":"2.0","id":0,"method":"users.get","params":[1]}"#;
+
+pub fn wire_bytes(_: &Settings) -> usize {
+    REQUEST.len()
+}
+
+async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+    let spawned = settings.server.spawn(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let handlers = Handlers::new(UserStore::with_sample_users());
+        tokio::spawn(serve(listener, handlers, Limits::default(), std::future::pending()));
+        anyhow::Ok(addr)
+    });
+    spawned.await?
+}
+
+pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Measurement> {
+    let client = jsonrpc::client::connect(start(settings).await?)?;
+    let round_trip = async || {
+        client.get_user(1).await?;
+        Ok(())
+    };
+    if open_loop {
+        harness::open_loop(settings, round_trip).await
+    } else {
+        harness::closed_loop(settings, round_trip).await
+    }
+}
+
+pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
+    let addr = start(settings).await?;
+    let clients = (0..settings.connections)
+        .map(|_| jsonrpc::client::connect(addr))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    harness::throughput(settings, clients, async |client| {
+        client.get_user(1).await?;
+        Ok(())
+    })
+    .await
+}

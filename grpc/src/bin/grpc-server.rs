@@ -1,0 +1,36 @@
+//! The gRPC server: `UserService` (unary, server-streaming, client-streaming and
+//! bidirectional calls), health and reflection, on one port.
+//!
+//! ```text
+//! cargo run -p grpc --bin grpc-server
+//! ```
+//! In another terminal: `cargo run -p grpc --bin grpc-client -- get 1`
+//!
+//! `--token SECRET` (or `GRPC_TOKEN=SECRET`) makes every `UserService` call require
+//! `authorization: Bearer SECRET`; without it, auth is off.
+
+use clap::Parser;
+use common::UserStore;
+use common::cli::AddrArgs;
+use grpc::server::{self, Config};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Parser)]
+#[command(about = "gRPC UserService server with health and reflection")]
+struct Args {
+    #[command(flatten)]
+    addr: AddrArgs<50051>,
+    /// Require this bearer token on every UserService call (health and reflection stay open).
+    #[arg(long, env = "GRPC_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    common::runtime::init_tracing();
+    let args = Args::parse();
+    let listener = TcpListener::bind(args.addr.addr).await?;
+    println!("listening on {}", listener.local_addr()?);
+    let config = Config { token: args.token, ..Config::new(UserStore::with_sample_users()) };
+    server::serve(listener, config, common::runtime::shutdown_signal()).await
+}

@@ -1,0 +1,357 @@
+//! The server: `UserService` over the shared [`UserStore`], plus the standard health
+//! (`grpc.health.v1`) and reflection (`grpc.reflection.v1` and `v1alpha`) services, all on one
+//! port. Only `UserService` sits behind the bearer token: health checks and reflection stay
+//! open, as load balancers and tools expect.
+
+use crate::auth::RequireBearer;
+use crate::pb::user_service_server::{UserService, UserServiceServer};
+use crate::pb::{
+    self, CreateUserRequest, GetUserRequest, ImportUsersResponse, ListUsersRequest,
+    LookupUsersResponse,
+};
+use crate::{MAX_MESSAGE_BYTES, deadline, status};
+use common::UserStore;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep, sleep_until};
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+use tonic::{Request, Response, Status, Streaming, metadata::MetadataMap};
+use tracing::{debug, info, warn};
+
+/// The longest a unary or client-streaming call may run when the client sets no deadline.
+pub const MAX_CALL_TIME: Duration = Duration::from_secs(60);
+/// How long shutdown waits for calls in flight before closing anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Streams allowed at once on one connection.
+pub const MAX_STREAMS_PER_CONNECTION: u32 = 128;
+/// Responses a streaming call may have queued but not yet sent: a slow reader slows the
+/// producer down instead of growing a queue.
+const STREAM_BUFFER: usize = 16;
+/// Users read from the store at a time while streaming, so its lock is held only briefly.
+const PAGE_SIZE: usize = 64;
+
+/// What the server serves and how.
+#[derive(Debug)]
+pub struct Config {
+    pub store: UserStore,
+    /// The bearer token every `UserService` call must carry; `None` turns the check off.
+    pub token: Option<String>,
+    /// What the server noticed; keep a clone of the `Arc` to read it while it runs.
+    pub stats: Arc<Stats>,
+}
+
+impl Config {
+    /// Serves `store` with auth off.
+    pub fn new(store: UserStore) -> Self {
+        Self { store, token: None, stats: Arc::default() }
+    }
+}
+
+/// Counters of what peers did to the server.
+#[derive(Debug, Default)]
+pub struct Stats {
+    cancelled_calls: AtomicU64,
+}
+
+impl Stats {
+    /// Response streams (ListUsers, LookupUsers) the client cancelled before their end.
+    pub fn cancelled_calls(&self) -> u64 {
+        self.cancelled_calls.load(Ordering::Relaxed)
+    }
+}
+
+/// Serves until `shutdown` completes, then stops accepting, reports NOT_SERVING, ends open
+/// streams with UNAVAILABLE and waits (at most [`SHUTDOWN_GRACE`]) for calls in flight.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let stopping = CancellationToken::new();
+    let api = UserApi { store: config.store, stats: config.stats, stopping: stopping.clone() };
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<UserServiceServer<UserApi>>().await;
+
+    // Reflection in both versions: v1 for current tools, v1alpha for older grpcurl and clients.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+
+    let auth = RequireBearer::new(config.token);
+    info!(auth = if auth.is_enabled() { "bearer token required" } else { "off" }, "UserService");
+    let users = UserServiceServer::new(api)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let users = InterceptedService::new(users, auth);
+
+    let signal = {
+        let stopping = stopping.clone();
+        async move {
+            shutdown.await;
+            info!("shutting down: finishing calls in flight");
+            health.set_not_serving::<UserServiceServer<UserApi>>().await;
+            stopping.cancel();
+        }
+    };
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let server = Server::builder()
+        .timeout(MAX_CALL_TIME)
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+        // Pings find peers that vanished without closing their connection.
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(users)
+        .serve_with_incoming_shutdown(incoming, signal);
+
+    tokio::select! {
+        served = server => served?,
+        () = async { stopping.cancelled().await; sleep(SHUTDOWN_GRACE).await } => {
+            warn!("calls still open {SHUTDOWN_GRACE:?} after shutdown began; closing anyway");
+        }
+    }
+    Ok(())
+}
+
+/// The `UserService` handlers. Cloning is cheap: everything inside is shared.
+#[derive(Debug, Clone)]
+struct UserApi {
+    store: UserStore,
+    stats: Arc<Stats>,
+    stopping: CancellationToken,
+}
+
+#[tonic::async_trait]
+impl UserService for UserApi {
+    async fn get_user(
+        &self,
+        request: Request<GetUserRequest>,
+    ) -> Result<Response<pb::User>, Status> {
+        let id = request.into_inner().id;
+        let user = self.store.get(id).map_err(|error| status::from_user_error(&error))?;
+        Ok(Response::new(user.into()))
+    }
+
+    async fn create_user(
+        &self,
+        request: Request<CreateUserRequest>,
+    ) -> Result<Response<pb::User>, Status> {
+        let user = self
+            .store
+            .create(request.into_inner().into())
+            .map_err(|error| status::from_user_error(&error))?;
+        debug!(id = user.id, "created user");
+        Ok(Response::new(user.into()))
+    }
+
+    type ListUsersStream = Watched<ReceiverStream<Result<pb::User, Status>>>;
+
+    async fn list_users(
+        &self,
+        request: Request<ListUsersRequest>,
+    ) -> Result<Response<Self::ListUsersStream>, Status> {
+        let limits = self.limits(request.metadata());
+        let watch = self.watch("ListUsers", &limits);
+        let ListUsersRequest { offset, limit } = request.into_inner();
+        let limit = if limit == 0 { usize::MAX } else { limit as usize };
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        tokio::spawn(self.clone().send_users(offset as usize, limit, limits, tx));
+        Ok(Response::new(Watched { inner: ReceiverStream::new(rx), watch }))
+    }
+
+    async fn import_users(
+        &self,
+        request: Request<Streaming<CreateUserRequest>>,
+    ) -> Result<Response<ImportUsersResponse>, Status> {
+        // A client that cancels midway looks like one that finished: tonic ends a cancelled
+        // request stream like a complete one. The users that arrived before stay created.
+        let limits = self.limits(request.metadata());
+        self.import(request.into_inner(), &limits).await.map(Response::new)
+    }
+
+    type LookupUsersStream = Watched<ReceiverStream<Result<LookupUsersResponse, Status>>>;
+
+    async fn lookup_users(
+        &self,
+        request: Request<Streaming<GetUserRequest>>,
+    ) -> Result<Response<Self::LookupUsersStream>, Status> {
+        let limits = self.limits(request.metadata());
+        let watch = self.watch("LookupUsers", &limits);
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        tokio::spawn(self.clone().answer_lookups(request.into_inner(), limits, tx));
+        Ok(Response::new(Watched { inner: ReceiverStream::new(rx), watch }))
+    }
+}
+
+impl UserApi {
+    fn limits(&self, metadata: &MetadataMap) -> Limits {
+        Limits { deadline: deadline::from_metadata(metadata), stopping: self.stopping.clone() }
+    }
+
+    /// Creates users as they arrive, stopping at the first refused one.
+    async fn import(
+        &self,
+        mut inbound: Streaming<CreateUserRequest>,
+        limits: &Limits,
+    ) -> Result<ImportUsersResponse, Status> {
+        let mut created = 0u32;
+        while let Some(new_user) = limits.run(inbound.message()).await?? {
+            self.store.create(new_user.into()).map_err(|error| {
+                let context = format!("user #{} ({created} created before it)", created + 1);
+                status::with_context(&status::from_user_error(&error), &context)
+            })?;
+            created += 1;
+        }
+        debug!(created, "imported users");
+        Ok(ImportUsersResponse { created })
+    }
+
+    /// Produces one ListUsers response stream, a page at a time.
+    async fn send_users(
+        self,
+        mut offset: usize,
+        limit: usize,
+        limits: Limits,
+        tx: mpsc::Sender<Result<pb::User, Status>>,
+    ) {
+        let mut sent = 0;
+        while sent < limit {
+            let page = self.store.list(offset, PAGE_SIZE.min(limit - sent));
+            if page.is_empty() {
+                return; // every user sent: the stream ends with OK
+            }
+            offset += page.len();
+            for user in page {
+                match limits.run(tx.send(Ok(user.into()))).await {
+                    Ok(Ok(())) => sent += 1,
+                    Ok(Err(_client_gone)) => return debug!(sent, "ListUsers abandoned"),
+                    Err(status) => return send_final(&tx, status).await,
+                }
+            }
+        }
+    }
+
+    /// Answers one LookupUsers call: each id as it arrives, until the client stops sending.
+    async fn answer_lookups(
+        self,
+        mut inbound: Streaming<GetUserRequest>,
+        limits: Limits,
+        tx: mpsc::Sender<Result<LookupUsersResponse, Status>>,
+    ) {
+        let mut answered = 0;
+        let ending = loop {
+            let id = match limits.run(inbound.message()).await {
+                Ok(Ok(Some(request))) => request.id,
+                Ok(Ok(None)) => return, // the client is done and every id answered: OK
+                Ok(Err(status)) => break status, // the request stream broke
+                Err(status) => break status, // deadline or shutdown
+            };
+            let user = self.store.get(id).ok().map(pb::User::from);
+            match limits.run(tx.send(Ok(LookupUsersResponse { id, user }))).await {
+                Ok(Ok(())) => answered += 1,
+                Ok(Err(_client_gone)) => return debug!(answered, "LookupUsers abandoned"),
+                Err(status) => break status,
+            }
+        };
+        send_final(&tx, ending).await;
+    }
+
+    fn watch(&self, call: &'static str, limits: &Limits) -> CallWatch {
+        CallWatch { call, deadline: limits.deadline, stats: self.stats.clone(), finished: false }
+    }
+}
+
+/// Ends a response stream with `status`. This waits for the client to read what is queued
+/// before it (or to go away): dropping the sender instead would end the stream with OK.
+async fn send_final<T>(tx: &mpsc::Sender<Result<T, Status>>, status: Status) {
+    debug!("ending stream: {status}");
+    let _client_gone = tx.send(Err(status)).await;
+}
+
+/// Notices a response stream that is dropped before the server finished it. When a client
+/// cancels (it sends RST_STREAM with CANCEL), hyper drops the response body at once, so the
+/// drop is the moment the server learns of it. The request side cannot tell: tonic ends a
+/// cancelled request stream just like a finished one.
+#[derive(Debug)]
+struct CallWatch {
+    call: &'static str,
+    deadline: Option<Instant>,
+    stats: Arc<Stats>,
+    finished: bool,
+}
+
+impl Drop for CallWatch {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        if self.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            debug!(call = self.call, "deadline passed; stopped working on the call");
+        } else {
+            self.stats.cancelled_calls.fetch_add(1, Ordering::Relaxed);
+            info!(call = self.call, "client cancelled the call; stopped working on it");
+        }
+    }
+}
+
+/// A response stream with a [`CallWatch`]: finished once it has yielded its end, or an error
+/// status (which ends a gRPC response too).
+#[derive(Debug)]
+struct Watched<S> {
+    inner: S,
+    watch: CallWatch,
+}
+
+impl<T, S: Stream<Item = Result<T, Status>> + Unpin> Stream for Watched<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let item = ready!(Pin::new(&mut self.inner).poll_next(cx));
+        if !matches!(item, Some(Ok(_))) {
+            self.watch.finished = true;
+        }
+        Poll::Ready(item)
+    }
+}
+
+/// What bounds a streaming call: the client's deadline and the server's shutdown.
+#[derive(Debug, Clone)]
+struct Limits {
+    deadline: Option<Instant>,
+    stopping: CancellationToken,
+}
+
+impl Limits {
+    /// Runs `work` unless the deadline passes or shutdown begins first.
+    async fn run<F: Future>(&self, work: F) -> Result<F::Output, Status> {
+        let expired = async {
+            match self.deadline {
+                Some(deadline) => sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            output = work => Ok(output),
+            () = expired => Err(deadline::exceeded()),
+            () = self.stopping.cancelled() => Err(Status::unavailable("the server is shutting down")),
+        }
+    }
+}
