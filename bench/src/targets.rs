@@ -64,6 +64,8 @@ pub fn checks(rows: &[Row]) -> Vec<Check> {
         latency_vs_floor(rows, "tcp", "TCP", 1.5),
         latency_vs_floor(rows, "websocket", "WebSocket", 2.0),
         latency_vs_floor(rows, "jsonrpc", "JSON-RPC", 5.0),
+        latency_vs_floor(rows, "rest", "REST", 5.0),
+        throughput_ratio(rows, ("rest", "GET"), ("rest", "bare hyper"), "REST", 0.9),
         latency_vs_floor(rows, "grpc", "gRPC unary", 6.0),
         throughput_ratio(rows, ("grpc", "streaming"), ("grpc", "unary"), "gRPC streaming", 2.0),
         throughput_ratio(

@@ -42,7 +42,10 @@ fn every_protocol_reports_ok() {
         assert_eq!(result["result"], "ok", "{protocol}: {result:#}");
         assert!(result["round_trip_us"].as_f64().unwrap() > 0.0);
         assert!(result["payload_bytes"].as_u64().unwrap() > 0);
-        assert!(result["transcript"].as_array().unwrap().len() >= 3, "{protocol} shows its exchange");
+        assert!(
+            result["transcript"].as_array().unwrap().len() >= 3,
+            "{protocol} shows its exchange"
+        );
     }
 }
 

@@ -15,8 +15,10 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-/// Orders per `publish_orders` call in the throughput runs.
-const BATCH: u64 = 500;
+/// Orders per `publish_orders` call in the throughput runs: a few confirm windows, so the
+/// pipeline stays full; fewer when each confirm is awaited, so short runs still count batches.
+const BATCH: u64 = 512;
+const ONE_BY_ONE_BATCH: u64 = 16;
 
 pub fn wire_bytes(_: &Settings) -> usize {
     encode_order(&sample_order(1)).len()
@@ -71,10 +73,11 @@ pub async fn publish(
             ConfirmMode::default(),
         ),
     };
+    let batch_len = if confirms == Some(ConfirmMode::OneByOne) { ONE_BY_ONE_BATCH } else { BATCH };
     // One publisher; its only state is the next order id.
     let result = harness::throughput(settings, vec![0u64], async |next_id: &mut u64| {
-        let batch = (*next_id..*next_id + BATCH).map(sample_order);
-        *next_id += BATCH;
+        let batch = (*next_id..*next_id + batch_len).map(sample_order);
+        *next_id += batch_len;
         publisher.publish_orders(batch, mode).await?;
         Ok(())
     })
@@ -83,7 +86,7 @@ pub async fn publish(
     // The harness counts batches; report orders.
     Ok(match result? {
         Measurement::Throughput { operations, elapsed } => {
-            Measurement::Throughput { operations: operations * BATCH, elapsed }
+            Measurement::Throughput { operations: operations * batch_len, elapsed }
         }
         other => other,
     })

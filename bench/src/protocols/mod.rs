@@ -4,6 +4,7 @@ mod amqp;
 mod floor;
 mod grpc;
 mod jsonrpc;
+mod rest;
 mod tcp;
 mod udp;
 mod websocket;
@@ -40,7 +41,7 @@ impl std::fmt::Debug for Job {
 }
 
 /// The protocols `--only` accepts.
-pub const PROTOCOLS: &[&str] = &["udp", "tcp", "jsonrpc", "websocket", "grpc", "amqp"];
+pub const PROTOCOLS: &[&str] = &["udp", "tcp", "jsonrpc", "rest", "websocket", "grpc", "amqp"];
 
 type Run = for<'a> fn(&'a Settings) -> LocalBoxFuture<'a, anyhow::Result<Measurement>>;
 
@@ -95,6 +96,22 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
             Throughput,
             jsonrpc::wire_bytes,
             |s| Box::pin(jsonrpc::throughput(s)),
+        ),
+        job("rest", "GET /users/1", Sequential, rest::wire_bytes, |s| {
+            Box::pin(rest::latency(s, false))
+        }),
+        job("rest", format!("GET /users/1 @{rate}/s"), FixedRate, rest::wire_bytes, |s| {
+            Box::pin(rest::latency(s, true))
+        }),
+        job("rest", format!("GET /users/1, {n} connections"), Throughput, rest::wire_bytes, |s| {
+            Box::pin(rest::throughput(s))
+        }),
+        job(
+            "rest",
+            format!("bare hyper, same request, {n} connections"),
+            Throughput,
+            rest::wire_bytes,
+            |s| Box::pin(rest::bare_hyper_throughput(s)),
         ),
         job("websocket", "say → own broadcast", Sequential, websocket::wire_bytes, |s| {
             Box::pin(websocket::latency(s, false))

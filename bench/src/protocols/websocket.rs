@@ -23,11 +23,8 @@ async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let config = Config {
-            messages_per_second: f64::MAX,
-            message_burst: u32::MAX,
-            ..Config::default()
-        };
+        let config =
+            Config { messages_per_second: f64::MAX, message_burst: u32::MAX, ..Config::default() };
         tokio::spawn(serve(listener, config, std::future::pending()));
         anyhow::Ok(addr)
     });

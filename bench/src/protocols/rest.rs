@@ -1,0 +1,85 @@
+//! The `rest` example: `rest::server` on the server runtime, `RestClient::get_user` as the round
+//! trip (`GET /users/1`); and, for its throughput, a bare hyper server answering the same
+//! request with the same JSON, so the table shows what axum and the example's layers cost.
+
+use crate::harness::{self, Measurement, Settings};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use rest::client::RestClient;
+use rest::server::{self, Config};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// What reqwest sends for `GET /users/1`.
+pub fn wire_bytes(_: &Settings) -> usize {
+    "GET /users/1 HTTP/1.1\r\naccept: */*\r\nhost: 127.0.0.1:3000\r\n\r\n".len()
+}
+
+async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+    let spawned = settings.server.spawn(async {
+        let addr = "127.0.0.1:0".parse()?;
+        let (addr, _server) =
+            server::spawn(addr, Config::default(), std::future::pending()).await?;
+        anyhow::Ok(addr)
+    });
+    spawned.await?
+}
+
+pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Measurement> {
+    let client = RestClient::new(start(settings).await?)?;
+    let round_trip = async || {
+        client.get_user(1).await?;
+        Ok(())
+    };
+    if open_loop {
+        harness::open_loop(settings, round_trip).await
+    } else {
+        harness::closed_loop(settings, round_trip).await
+    }
+}
+
+/// `settings.connections` clients, each with its own connection pool, against `addr`.
+async fn get_user_throughput(settings: &Settings, addr: SocketAddr) -> anyhow::Result<Measurement> {
+    let clients =
+        (0..settings.connections).map(|_| RestClient::new(addr)).collect::<Result<Vec<_>, _>>()?;
+    harness::throughput(settings, clients, async |client| {
+        client.get_user(1).await?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
+    get_user_throughput(settings, start(settings).await?).await
+}
+
+/// The same clients against hyper alone: every request gets user 1 as `application/json`.
+pub async fn bare_hyper_throughput(settings: &Settings) -> anyhow::Result<Measurement> {
+    let spawned = settings.server.spawn(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn(bare_hyper(listener));
+        anyhow::Ok(addr)
+    });
+    get_user_throughput(settings, spawned.await??).await
+}
+
+async fn bare_hyper(listener: TcpListener) {
+    let user = Bytes::from_static(br#"{"id":1,"name":"Ada Lovelace","email":"ada@example.com"}"#);
+    while let Ok((stream, _)) = listener.accept().await {
+        let user = user.clone();
+        let service = service_fn(move |_: Request<hyper::body::Incoming>| {
+            let response = Response::builder()
+                .header("content-type", "application/json")
+                .body(Full::new(user.clone()));
+            async move { response }
+        });
+        tokio::spawn(async move {
+            let io = TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+        });
+    }
+}
