@@ -40,8 +40,9 @@ struct Cli {
     /// Application payload per request, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64)]
     payload: usize,
-    /// Requests per second in the fixed-rate (open-loop) latency runs.
-    #[arg(long, default_value_t = 2000)]
+    /// Requests per second in the fixed-rate (open-loop) latency runs: a load every example
+    /// sustains on a small machine, so the run shows latency under load, not a queue growing.
+    #[arg(long, default_value_t = 500)]
     rate: u64,
     /// Concurrent clients in the throughput runs.
     #[arg(long, default_value_t = 4)]

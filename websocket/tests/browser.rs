@@ -5,6 +5,7 @@ mod support;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -61,8 +62,8 @@ impl Driver {
             "goog:chromeOptions": { "binary": chromium(), "args": args },
         });
         let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
-        let mut builder =
-            ClientBuilder::rustls().expect("rustls with the native root certificates");
+        // chromedriver is plain HTTP on loopback: no TLS stack needed.
+        let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities);
         within(builder.connect(&self.url)).await.expect("a browser session")
     }
