@@ -68,6 +68,19 @@ fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX).max(1)
 }
 
+/// Latency of `round_trip`: fixed-rate ([`open_loop`]) or sequential ([`closed_loop`]).
+pub async fn latency(
+    settings: &Settings,
+    open_loop: bool,
+    round_trip: impl AsyncFnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<Measurement> {
+    if open_loop {
+        self::open_loop(settings, round_trip).await
+    } else {
+        closed_loop(settings, round_trip).await
+    }
+}
+
 /// Sequential round trips: warm up, then record each one for `settings.duration`.
 pub async fn closed_loop(
     settings: &Settings,

@@ -92,8 +92,16 @@ pub enum Step {
 /// scheduling hiccup does not become the number. (Real measurements are the `bench` crate's.)
 pub const TIMED_ROUND_TRIPS: usize = 5;
 
-/// The median of a few timings.
-pub fn median(mut times: Vec<Duration>) -> Duration {
+/// Times [`TIMED_ROUND_TRIPS`] calls of `round_trip` and returns the median.
+pub async fn median_round_trip<T, E>(
+    mut round_trip: impl AsyncFnMut() -> Result<T, E>,
+) -> Result<Duration, E> {
+    let mut times = Vec::with_capacity(TIMED_ROUND_TRIPS);
+    for _ in 0..TIMED_ROUND_TRIPS {
+        let started = std::time::Instant::now();
+        round_trip().await?;
+        times.push(started.elapsed());
+    }
     times.sort_unstable();
-    times.get(times.len() / 2).copied().unwrap_or_default()
+    Ok(times[times.len() / 2])
 }

@@ -33,11 +33,7 @@ pub async fn unary_latency(settings: &Settings, open_loop: bool) -> anyhow::Resu
         client.get_user(1).await?;
         Ok(())
     };
-    if open_loop {
-        harness::open_loop(settings, round_trip).await
-    } else {
-        harness::closed_loop(settings, round_trip).await
-    }
+    harness::latency(settings, open_loop, round_trip).await
 }
 
 /// Concurrent unary callers, each on its own connection.

@@ -28,11 +28,7 @@ pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Mea
         client.echo(&text).await?;
         Ok(())
     };
-    if open_loop {
-        harness::open_loop(settings, round_trip).await
-    } else {
-        harness::closed_loop(settings, round_trip).await
-    }
+    harness::latency(settings, open_loop, round_trip).await
 }
 
 pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {

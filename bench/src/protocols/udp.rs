@@ -61,9 +61,5 @@ impl Peer {
 pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Measurement> {
     let mut peer = Peer::connect(settings, start(settings).await?).await?;
     let round_trip = async || peer.round_trip().await;
-    if open_loop {
-        harness::open_loop(settings, round_trip).await
-    } else {
-        harness::closed_loop(settings, round_trip).await
-    }
+    harness::latency(settings, open_loop, round_trip).await
 }

@@ -45,11 +45,7 @@ pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Mea
         client.say(&text).await?;
         own_message_back(&mut client).await
     };
-    if open_loop {
-        harness::open_loop(settings, round_trip).await
-    } else {
-        harness::closed_loop(settings, round_trip).await
-    }
+    harness::latency(settings, open_loop, round_trip).await
 }
 
 /// One member keeps `WINDOW` messages in flight: messages per second through the room.

@@ -2,13 +2,13 @@
 //! confirms, `amqp::consumer` processes and acknowledges them; a poison message ends in the
 //! dead-letter queue. Without a broker the step is skipped with the hint to start one.
 
-use crate::outcome::{Measured, Step, TIMED_ROUND_TRIPS, Transcript, median};
+use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use amqp::connect::{ConnectError, connect, redact_password};
 use amqp::consumer::{DEFAULT_PREFETCH, OrderConsumer, peek_dead_letters};
 use amqp::message::{describe, encode_order, sample_order};
 use amqp::producer::{ConfirmMode, Publisher};
 use amqp::topology::Topology;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
@@ -49,7 +49,7 @@ async fn exchange_orders(
     let (stop, stopped) = oneshot::channel::<()>();
     let consuming = tokio::spawn(async move {
         let handle = |received: amqp::consumer::Received| {
-            let _ = processed.send((Instant::now(), received.order));
+            let _ = processed.send(received.order);
             async { Ok(()) }
         };
         consumer
@@ -66,7 +66,7 @@ async fn exchange_orders(
     let confirmed = publisher.publish_orders(orders.clone(), ConfirmMode::default()).await?;
     t.received(format!("{confirmed} publisher confirms"));
     for _ in &orders {
-        let (_, order) = arrivals.recv().await.ok_or_else(|| anyhow::anyhow!("consumer ended"))?;
+        let order = arrivals.recv().await.ok_or_else(|| anyhow::anyhow!("consumer ended"))?;
         t.received(format!("consumed and acked: {}", describe(&order)));
     }
 
@@ -76,15 +76,13 @@ async fn exchange_orders(
     t.received(format!("rejected without requeue; in `{}`: {dead}", topology.dead_letter_queue));
 
     // Producer to consumer, one order at a time: publish, confirm, deliver.
-    let mut times = Vec::new();
-    for id in 100..100 + TIMED_ROUND_TRIPS as u64 {
-        let started = Instant::now();
+    let mut id = 100;
+    let round_trip = median_round_trip(async || {
+        id += 1;
         publisher.publish_orders([sample_order(id)], ConfirmMode::OneByOne).await?;
-        let (arrived, _) =
-            arrivals.recv().await.ok_or_else(|| anyhow::anyhow!("consumer ended"))?;
-        times.push(arrived - started);
-    }
-    let round_trip = median(times);
+        arrivals.recv().await.ok_or_else(|| anyhow::anyhow!("consumer ended"))
+    })
+    .await?;
     let payload_bytes = encode_order(&sample_order(100)).len();
     t.note(format!("publish → consume {round_trip:.1?}, {payload_bytes}-byte order"));
 

@@ -1,11 +1,10 @@
 //! gRPC: `grpc::server` on a free port, `grpc::client::UserClient` makes one call of each kind.
 
-use crate::outcome::{Measured, Step, TIMED_ROUND_TRIPS, Transcript, median};
+use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use common::{NewUser, UserStore};
 use futures_util::{StreamExt, stream};
 use grpc::client::UserClient;
 use grpc::server::{Config, serve};
-use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -52,13 +51,7 @@ pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
         Ok(user) => anyhow::bail!("user 99 should not exist, got {user:?}"),
     }
 
-    let mut times = Vec::new();
-    for _ in 0..TIMED_ROUND_TRIPS {
-        let started = Instant::now();
-        client.get_user(1).await?;
-        times.push(started.elapsed());
-    }
-    let round_trip = median(times);
+    let round_trip = median_round_trip(async || client.get_user(1).await).await?;
     t.note(format!("GetUser round trip {round_trip:.1?}, {GET_USER_MESSAGE_BYTES}-byte message"));
 
     let _ = stop.send(());

@@ -1,10 +1,9 @@
 //! JSON-RPC: `jsonrpc::server` on a free port, the crate's own client demo against it.
 
-use crate::outcome::{Measured, Step, TIMED_ROUND_TRIPS, Transcript, median};
+use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use common::UserStore;
 use jsonrpc::ApiClient;
 use jsonrpc::server::{Handlers, Limits, serve};
-use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -27,13 +26,7 @@ pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
         t.note(line);
     }
 
-    let mut times = Vec::new();
-    for _ in 0..TIMED_ROUND_TRIPS {
-        let started = Instant::now();
-        client.get_user(1).await?;
-        times.push(started.elapsed());
-    }
-    let round_trip = median(times);
+    let round_trip = median_round_trip(async || client.get_user(1).await).await?;
     t.note(format!("users.get round trip {round_trip:.1?}, {} bytes of JSON", request.len()));
 
     let _ = stop.send(());

@@ -1,11 +1,10 @@
 //! REST: `rest::server` on a free port, `rest::client::RestClient` walks the `/users` resource.
 
-use crate::outcome::{Measured, Step, TIMED_ROUND_TRIPS, Transcript, median};
+use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use common::NewUser;
 use rest::Pagination;
 use rest::client::{ClientError, RestClient};
 use rest::server::{self, Config};
-use std::time::Instant;
 use tokio::sync::oneshot;
 
 pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
@@ -45,13 +44,7 @@ pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     client.delete_user(created.user.id).await?;
     t.received("204 No Content");
 
-    let mut times = Vec::new();
-    for _ in 0..TIMED_ROUND_TRIPS {
-        let started = Instant::now();
-        client.get_user(1).await?;
-        times.push(started.elapsed());
-    }
-    let round_trip = median(times);
+    let round_trip = median_round_trip(async || client.get_user(1).await).await?;
     let request = format!("GET /users/1 HTTP/1.1\r\nhost: {addr}\r\naccept: */*\r\n\r\n");
     t.note(format!("GET /users/1 round trip {round_trip:.1?}, a {}-byte request", request.len()));
 

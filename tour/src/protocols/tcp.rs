@@ -1,8 +1,7 @@
 //! TCP: `tcp::server` on a free port, `tcp::client` sends a few lines.
 
-use crate::outcome::{Measured, Step, TIMED_ROUND_TRIPS, Transcript, median};
+use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use common::NewUser;
-use std::time::Instant;
 use tcp::client::Client;
 use tcp::protocol::Request;
 use tcp::server::{self, Config};
@@ -24,13 +23,7 @@ pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
         t.received(format!("{}\\r\\n", client.request_line(&line).await?));
     }
     let echo = "hello, tour";
-    let mut times = Vec::new();
-    for _ in 0..TIMED_ROUND_TRIPS {
-        let started = Instant::now();
-        client.echo(echo).await?;
-        times.push(started.elapsed());
-    }
-    let round_trip = median(times);
+    let round_trip = median_round_trip(async || client.echo(echo).await).await?;
     let payload_bytes = Request::Echo(echo.into()).to_string().len() + 2;
     t.note(format!("ECHO round trip {round_trip:.1?}, {payload_bytes} bytes each way"));
     client.quit().await?;

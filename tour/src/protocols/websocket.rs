@@ -1,7 +1,6 @@
 //! WebSocket: `websocket::server` on a free port; two `ChatClient`s join the room and chat.
 
-use crate::outcome::{Measured, Step, TIMED_ROUND_TRIPS, Transcript, median};
-use std::time::Instant;
+use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use websocket::client::{ChatClient, Incoming, chat_url, describe};
@@ -34,16 +33,14 @@ pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     t.received(format!("alan: {}", serde_json::to_string(&broadcast)?));
     t.received(format!("ada, her own message back: {}", describe(&next_event(&mut ada).await?)));
 
-    // The round trip: a message to the room, until it comes back to its sender.
-    let mut times = Vec::new();
-    for n in 0..TIMED_ROUND_TRIPS {
-        let started = Instant::now();
-        ada.say(&format!("ping {n}")).await?;
+    // The round trip: a message to the room, until it comes back to its sender (Alan's copy,
+    // already on its way, is read too).
+    let round_trip = median_round_trip(async || {
+        ada.say("ping").await?;
         next_event(&mut ada).await?;
-        times.push(started.elapsed());
-        next_event(&mut alan).await?;
-    }
-    let round_trip = median(times);
+        next_event(&mut alan).await
+    })
+    .await?;
 
     alan.close().await?;
     t.received(format!("ada sees: {}", describe(&next_event(&mut ada).await?)));
