@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use common::{NewUser, User, UserError, UserStore};
+use tower::ServiceBuilder;
 use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -36,17 +37,28 @@ pub fn router(store: UserStore, config: &Config) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(store)
-        // Each layer wraps everything above it: the last one added sees the request first.
-        //
-        // The body limit refuses a too-large `Content-Length` before reading the body, and
-        // stops reading a chunked body at the limit; axum's own default limit steps aside.
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
-        .layer(middleware::map_response(json_error_bodies))
-        // CORS outside the error mapping, so a page on another origin can read error bodies too.
-        .layer(cors)
-        .layer(TraceLayer::new_for_http())
+        // One `ServiceBuilder` rather than one `.layer` call per middleware, as axum
+        // recommends: each `Router::layer` call wraps every route in one more boxed service,
+        // and each of those is cloned on every request (a quarter of the server's work for
+        // `GET /users/1`, measured with callgrind).
+        // Here the first layer sees the request first.
+        .layer(
+            ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                // CORS outside the error mapping, so a page on another origin can read error
+                // bodies too.
+                .layer(cors)
+                .layer(middleware::map_response(json_error_bodies))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    config.request_timeout,
+                ))
+                // The body limit refuses a too-large `Content-Length` before reading the body,
+                // and stops reading a chunked body at the limit; axum's own default limit
+                // steps aside.
+                .layer(RequestBodyLimitLayer::new(config.body_limit))
+                .layer(DefaultBodyLimit::disable()),
+        )
 }
 
 /// List users in id order, one page at a time.
@@ -159,12 +171,16 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 
 /// Gives a JSON body to the error responses that middleware produces on its own (the 408 of
 /// the timeout layer, the plain-text 413 of the body limit), so clients see one error format.
-async fn json_error_bodies(response: Response) -> Response {
+/// Generic over the body because the body-limit layer beneath wraps it in a type of its own.
+async fn json_error_bodies<B>(response: Response<B>) -> Response
+where
+    Response<B>: IntoResponse,
+{
     let status = response.status();
     let is_json = response.headers().get(header::CONTENT_TYPE)
         == Some(&HeaderValue::from_static("application/json"));
     if is_json || !(status.is_client_error() || status.is_server_error()) {
-        return response;
+        return response.into_response();
     }
     let message = match status {
         StatusCode::REQUEST_TIMEOUT => "the request did not complete in time".to_owned(),

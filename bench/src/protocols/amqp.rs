@@ -15,10 +15,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-/// Orders per `publish_orders` call in the throughput runs: a few confirm windows, so the
-/// pipeline stays full; fewer when each confirm is awaited, so short runs still count batches.
+/// Orders per `publish_orders` call from producer to consumer: a few confirm windows, so the
+/// pipeline stays full.
 const BATCH: u64 = 512;
-const ONE_BY_ONE_BATCH: u64 = 16;
 
 pub fn wire_bytes(_: &Settings) -> usize {
     encode_order(&sample_order(1)).len()
@@ -52,7 +51,7 @@ impl Broker {
 }
 
 /// Publishing persistent orders with `confirms` (`None`: a channel without confirms); orders
-/// are counted once `publish_orders` returns for their batch, i.e. once confirmed.
+/// are counted once `publish_orders` has them confirmed.
 pub async fn publish(
     settings: &Settings,
     confirms: Option<ConfirmMode>,
@@ -73,23 +72,32 @@ pub async fn publish(
             ConfirmMode::default(),
         ),
     };
-    let batch_len = if confirms == Some(ConfirmMode::OneByOne) { ONE_BY_ONE_BATCH } else { BATCH };
-    // One publisher; its only state is the next order id.
-    let result = harness::throughput(settings, vec![0u64], async |next_id: &mut u64| {
-        let batch = (*next_id..*next_id + batch_len).map(sample_order);
-        *next_id += batch_len;
-        publisher.publish_orders(batch, mode).await?;
-        Ok(())
-    })
+    let result = async {
+        let (warm_up_orders, _) = publish_for(&publisher, mode, 0, settings.warmup).await?;
+        let (operations, elapsed) =
+            publish_for(&publisher, mode, warm_up_orders, settings.duration).await?;
+        anyhow::Ok(Measurement::Throughput { operations, elapsed })
+    }
     .await;
     broker.close().await?;
-    // The harness counts batches; report orders.
-    Ok(match result? {
-        Measurement::Throughput { operations, elapsed } => {
-            Measurement::Throughput { operations: operations * batch_len, elapsed }
-        }
-        other => other,
-    })
+    result
+}
+
+/// One `publish_orders` call that takes orders (ids from `first_id`) for `duration`, then
+/// waits for the last confirms: the orders confirmed and the time that took. One call, not a
+/// loop of batches: each call ends by draining the confirm window, which would pause the
+/// pipeline after every batch.
+async fn publish_for(
+    publisher: &Publisher,
+    mode: ConfirmMode,
+    first_id: u64,
+    duration: Duration,
+) -> anyhow::Result<(u64, Duration)> {
+    let started = Instant::now();
+    let stop_at = started + duration;
+    let orders = (first_id..).take_while(|_| Instant::now() < stop_at).map(sample_order);
+    let operations = publisher.publish_orders(orders, mode).await?;
+    Ok((operations, started.elapsed()))
 }
 
 /// Producer to consumer: orders published with pipelined confirms, counted when a consumer
