@@ -54,18 +54,17 @@ struct Cli {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    // Two runtimes with one worker thread each: servers on one, clients on the other, so that
-    // on a two-core machine each side has a core, as two processes would.
+    // Two runtimes with one thread each: servers on one, clients on the other, so that on a
+    // two-core machine each side has a core, as two processes would.
     let servers = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("bench-server")
         .enable_all()
         .build()?;
-    let clients = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("bench-client")
-        .enable_all()
-        .build()?;
+    // The clients' runtime runs on this very thread: `block_on` of a current-thread runtime
+    // drives the client futures and every task they spawn (such as a client library's
+    // connection tasks) here, so the client side really is one thread.
+    let clients = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let result = clients.block_on(run(cli, servers.handle().clone()));
     // Servers run until here; dropping their runtime stops them.
     servers.shutdown_timeout(Duration::from_secs(1));
