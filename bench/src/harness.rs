@@ -81,15 +81,24 @@ pub async fn latency(
     }
 }
 
+/// Round trips, unrecorded, for `settings.warmup`: connections, caches and allocators settle.
+async fn warm_up(
+    settings: &Settings,
+    round_trip: &mut impl AsyncFnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let warm_until = Instant::now() + settings.warmup;
+    while Instant::now() < warm_until {
+        round_trip().await?;
+    }
+    Ok(())
+}
+
 /// Sequential round trips: warm up, then record each one for `settings.duration`.
 pub async fn closed_loop(
     settings: &Settings,
     mut round_trip: impl AsyncFnMut() -> anyhow::Result<()>,
 ) -> anyhow::Result<Measurement> {
-    let warm_until = Instant::now() + settings.warmup;
-    while Instant::now() < warm_until {
-        round_trip().await?;
-    }
+    warm_up(settings, &mut round_trip).await?;
     let mut recorded = histogram();
     let stop_at = Instant::now() + settings.duration;
     loop {
@@ -108,10 +117,7 @@ pub async fn open_loop(
     settings: &Settings,
     mut round_trip: impl AsyncFnMut() -> anyhow::Result<()>,
 ) -> anyhow::Result<Measurement> {
-    let warm_until = Instant::now() + settings.warmup;
-    while Instant::now() < warm_until {
-        round_trip().await?;
-    }
+    warm_up(settings, &mut round_trip).await?;
     let interval = Duration::from_secs_f64(1.0 / settings.rate.max(1) as f64);
     let mut recorded = histogram();
     let start = Instant::now();

@@ -4,7 +4,7 @@
 
 use crate::harness::{self, Measurement, Settings};
 use amqp::connect::{ConnectError, connect};
-use amqp::consumer::{DEFAULT_PREFETCH, OrderConsumer};
+use amqp::consumer::{ConsumeError, ConsumeStats, DEFAULT_PREFETCH, OrderConsumer};
 use amqp::message::{encode_order, sample_order};
 use amqp::producer::{ConfirmMode, Publisher};
 use amqp::topology::Topology;
@@ -12,7 +12,8 @@ use lapin::Connection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// Orders per `publish_orders` call from producer to consumer: a few confirm windows, so the
@@ -100,21 +101,18 @@ async fn publish_for(
     Ok((operations, started.elapsed()))
 }
 
-/// Producer to consumer: orders published with pipelined confirms, counted when a consumer
-/// has processed and acknowledged them.
-pub async fn end_to_end(settings: &Settings) -> anyhow::Result<Measurement> {
-    let broker = match Broker::open("end-to-end").await? {
-        Ok(broker) => broker,
-        Err(skipped) => return Ok(Measurement::Skipped(skipped)),
-    };
-    let processed = Arc::new(AtomicU64::new(0));
-    let mut consumer =
-        OrderConsumer::start(&broker.connection, &broker.topology, DEFAULT_PREFETCH * 10).await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let counter = Arc::clone(&processed);
+/// Starts a consumer in the background that acks every order and calls `on_order` for it;
+/// a message on the returned channel stops it.
+async fn spawn_consumer(
+    broker: &Broker,
+    prefetch: u16,
+    on_order: impl Fn() + Send + Sync + 'static,
+) -> anyhow::Result<(oneshot::Sender<()>, JoinHandle<Result<ConsumeStats, ConsumeError>>)> {
+    let mut consumer = OrderConsumer::start(&broker.connection, &broker.topology, prefetch).await?;
+    let (stop, stopped) = oneshot::channel::<()>();
     let consuming = tokio::spawn(async move {
         let handle = |_| {
-            counter.fetch_add(1, Ordering::Relaxed);
+            on_order();
             async { Ok(()) }
         };
         consumer
@@ -123,6 +121,22 @@ pub async fn end_to_end(settings: &Settings) -> anyhow::Result<Measurement> {
             })
             .await
     });
+    Ok((stop, consuming))
+}
+
+/// Producer to consumer: orders published with pipelined confirms, counted when a consumer
+/// has processed and acknowledged them.
+pub async fn end_to_end(settings: &Settings) -> anyhow::Result<Measurement> {
+    let broker = match Broker::open("end-to-end").await? {
+        Ok(broker) => broker,
+        Err(skipped) => return Ok(Measurement::Skipped(skipped)),
+    };
+    let processed = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&processed);
+    let (stop, consuming) = spawn_consumer(&broker, DEFAULT_PREFETCH * 10, move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+    })
+    .await?;
     let publisher = Publisher::new(&broker.connection, broker.topology.clone()).await?;
     // Publishes until the measurement is over; only an error ends it earlier.
     let publishing = async {
@@ -157,21 +171,11 @@ pub async fn latency(settings: &Settings) -> anyhow::Result<Measurement> {
         Ok(broker) => broker,
         Err(skipped) => return Ok(Measurement::Skipped(skipped)),
     };
-    let mut consumer =
-        OrderConsumer::start(&broker.connection, &broker.topology, DEFAULT_PREFETCH).await?;
     let (arrived, mut arrivals) = mpsc::unbounded_channel();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let consuming = tokio::spawn(async move {
-        let handle = |_| {
-            let _ = arrived.send(Instant::now());
-            async { Ok(()) }
-        };
-        consumer
-            .run(handle, async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let (stop, consuming) = spawn_consumer(&broker, DEFAULT_PREFETCH, move || {
+        let _ = arrived.send(());
+    })
+    .await?;
     let publisher = Publisher::new(&broker.connection, broker.topology.clone()).await?;
     let mut id = 0;
     let result = harness::closed_loop(settings, async || {
