@@ -84,6 +84,18 @@ pub async fn run(
     Ok(report)
 }
 
+/// A convenience for the tour and the benchmark: binds `addr`, then receives on it in a
+/// background task until `shutdown` completes; the task returns the final report.
+pub async fn spawn(
+    addr: std::net::SocketAddr,
+    options: ReceiverOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<(std::net::SocketAddr, tokio::task::JoinHandle<io::Result<Report>>)> {
+    let socket = UdpSocket::bind(addr).await?;
+    let local = socket.local_addr()?;
+    Ok((local, tokio::spawn(async move { run(&socket, options, shutdown).await })))
+}
+
 fn arrival_note(arrival: Arrival) -> &'static str {
     match arrival {
         Arrival::InOrder => "",

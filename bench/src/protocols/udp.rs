@@ -9,12 +9,9 @@ use udp::receiver::{self, ReceiverOptions};
 
 async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
-        let socket = UdpSocket::bind("127.0.0.1:0").await?;
-        let addr = socket.local_addr()?;
-        tokio::spawn(async move {
-            let options = ReceiverOptions { echo: true, report_every: None };
-            receiver::run(&socket, options, std::future::pending()).await
-        });
+        let options = ReceiverOptions { echo: true, report_every: None };
+        let (addr, _receiver) =
+            receiver::spawn("127.0.0.1:0".parse()?, options, std::future::pending()).await?;
         anyhow::Ok(addr)
     });
     spawned.await?

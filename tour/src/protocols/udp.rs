@@ -8,17 +8,13 @@ use udp::receiver::{self, ReceiverOptions};
 use udp::sender::{self, SenderOptions};
 
 pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
-    let receiving = UdpSocket::bind("127.0.0.1:0").await?;
-    let addr = receiving.local_addr()?;
-    t.note(format!("udp-receiver --echo listening on {addr}"));
     let (stop, stopped) = oneshot::channel::<()>();
-    let receiver = tokio::spawn(async move {
-        let options = ReceiverOptions { echo: true, report_every: None };
-        receiver::run(&receiving, options, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let options = ReceiverOptions { echo: true, report_every: None };
+    let (addr, receiver) = receiver::spawn("127.0.0.1:0".parse()?, options, async {
+        let _ = stopped.await;
+    })
+    .await?;
+    t.note(format!("udp-receiver --echo listening on {addr}"));
 
     let sending = UdpSocket::bind("127.0.0.1:0").await?;
     sending.connect(addr).await?;
