@@ -19,7 +19,6 @@ use anyhow::Context;
 use clap::Parser;
 use harness::Settings;
 use indicatif::{ProgressBar, ProgressStyle};
-use protocols::PROTOCOLS;
 use report::Row;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,7 +31,7 @@ struct Cli {
     #[arg(long)]
     quick: bool,
     /// Measure only these protocols (comma-separated); the floor is always measured.
-    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(PROTOCOLS))]
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(protocols::names()))]
     only: Vec<String>,
     /// Seconds of measurement per scenario (after the warm-up).
     #[arg(long, value_name = "SECONDS")]
@@ -85,12 +84,7 @@ async fn run(cli: Cli, server: tokio::runtime::Handle) -> anyhow::Result<()> {
         eprintln!("warning: a debug build; run with --release for meaningful numbers");
     }
 
-    let jobs: Vec<_> = protocols::jobs(&settings)
-        .into_iter()
-        .filter(|j| {
-            j.protocol == "floor" || cli.only.is_empty() || cli.only.iter().any(|o| o == j.protocol)
-        })
-        .collect();
+    let jobs = protocols::jobs(&settings, &cli.only);
     let progress = ProgressBar::new(jobs.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
             .expect("a valid progress template"),

@@ -16,7 +16,6 @@ mod summary;
 
 use clap::Parser;
 use outcome::Outcome;
-use protocols::Protocol;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -25,8 +24,8 @@ use std::time::Duration;
 #[command(version)]
 struct Cli {
     /// Run only these protocols (repeat the flag or separate with commas).
-    #[arg(long, value_enum, value_delimiter = ',')]
-    only: Vec<Protocol>,
+    #[arg(long, value_delimiter = ',', value_parser = protocols::named)]
+    only: Vec<protocols::Protocol>,
     /// Print the results as JSON on stdout instead of the transcript and table.
     #[arg(long)]
     json: bool,
@@ -38,18 +37,13 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let selected = if cli.only.is_empty() { Protocol::ALL.to_vec() } else { cli.only.clone() };
+    let selected = if cli.only.is_empty() { protocols::ALL.to_vec() } else { cli.only.clone() };
     let limit = Duration::from_secs(cli.step_timeout);
 
     let mut results = Vec::new();
     for protocol in selected {
         if !cli.json {
-            println!(
-                "\n== {} — {} over {}",
-                protocol.name(),
-                protocol.model(),
-                protocol.transport()
-            );
+            println!("\n== {} — {} over {}", protocol.name, protocol.model, protocol.transport);
         }
         let outcome = Outcome::run(protocol, limit, !cli.json).await;
         results.push((protocol, outcome));

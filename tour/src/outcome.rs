@@ -62,7 +62,7 @@ impl Outcome {
     /// Runs one protocol's step within `limit`, printing its transcript as it goes if `echo`.
     pub async fn run(protocol: Protocol, limit: Duration, echo: bool) -> Self {
         let mut transcript = Transcript { echo, ..Transcript::default() };
-        let verdict = match tokio::time::timeout(limit, protocol.run(&mut transcript)).await {
+        let verdict = match tokio::time::timeout(limit, (protocol.run)(&mut transcript)).await {
             Ok(Ok(Step::Done(measured))) => Verdict::Ok(measured),
             Ok(Ok(Step::Skipped(why))) => Verdict::Skipped(why),
             Ok(Err(error)) => Verdict::Failed(format!("{error:#}")),

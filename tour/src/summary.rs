@@ -16,22 +16,17 @@ pub fn table(results: &[(Protocol, Outcome)]) -> String {
                 ("ok", format!("{:.1?}", m.round_trip), format!("{} B", m.payload_bytes))
             }
             Verdict::Skipped(why) => {
-                reasons.push(format!("{}: skipped: {why}", protocol.name()));
+                reasons.push(format!("{}: skipped: {why}", protocol.name));
                 ("skipped", "-".into(), "-".into())
             }
             Verdict::Failed(why) => {
-                reasons.push(format!("{}: FAILED: {why}", protocol.name()));
+                reasons.push(format!("{}: FAILED: {why}", protocol.name));
                 ("FAILED", "-".into(), "-".into())
             }
         };
         out += &format!(
             "{:<10} {:<38} {:<16} {:<8} {:>11} {:>9}\n",
-            protocol.name(),
-            protocol.model(),
-            protocol.transport(),
-            result,
-            rtt,
-            bytes
+            protocol.name, protocol.model, protocol.transport, result, rtt, bytes
         );
     }
     for reason in reasons {
@@ -50,9 +45,9 @@ pub fn json(results: &[(Protocol, Outcome)]) -> String {
                 Verdict::Failed(why) => ("failed", Some(why), None),
             };
             json!({
-                "protocol": protocol.name(),
-                "model": protocol.model(),
-                "transport": protocol.transport(),
+                "protocol": protocol.name,
+                "model": protocol.model,
+                "transport": protocol.transport,
                 "result": result,
                 "reason": reason,
                 "round_trip_us": measured.map(|m| m.round_trip.as_secs_f64() * 1e6),

@@ -29,7 +29,9 @@ fn result_of<'a>(results: &'a [Value], protocol: &str) -> &'a Value {
     results.iter().find(|r| r["protocol"] == protocol).expect("a result for each protocol")
 }
 
-const ALL: [&str; 7] = ["udp", "tcp", "jsonrpc", "rest", "websocket", "grpc", "amqp"];
+/// The protocols every machine with RabbitMQ runs; the tour may list more (every one of
+/// them must be ok too).
+const AT_LEAST: [&str; 7] = ["udp", "tcp", "jsonrpc", "rest", "websocket", "grpc", "amqp"];
 
 #[test]
 #[ignore = "needs RabbitMQ"]
@@ -37,8 +39,11 @@ fn every_protocol_reports_ok() {
     let output = tour(&["--json"], None);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let results = results(&output);
-    for protocol in ALL {
-        let result = result_of(&results, protocol);
+    for protocol in AT_LEAST {
+        result_of(&results, protocol);
+    }
+    for result in &results {
+        let protocol = &result["protocol"];
         assert_eq!(result["result"], "ok", "{protocol}: {result:#}");
         assert!(result["round_trip_us"].as_f64().unwrap() > 0.0);
         assert!(result["payload_bytes"].as_u64().unwrap() > 0);
@@ -62,8 +67,8 @@ fn without_a_broker_amqp_is_skipped_with_the_hint_and_the_rest_runs() {
     let reason = amqp["reason"].as_str().unwrap();
     assert!(reason.contains("docker compose up -d rabbitmq"), "{reason}");
     assert!(!reason.contains("guest:guest"), "no password in the output: {reason}");
-    for protocol in ALL.iter().filter(|&&p| p != "amqp") {
-        assert_eq!(result_of(&results, protocol)["result"], "ok", "{protocol}");
+    for result in results.iter().filter(|r| r["protocol"] != "amqp") {
+        assert_ne!(result["result"], "failed", "{result:#}");
     }
 }
 

@@ -2,6 +2,7 @@
 //! pipelined confirms, with a confirm awaited per message, and without confirms; and the whole
 //! path from producer to `amqp::consumer::OrderConsumer`. Without a broker these are skipped.
 
+use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
 use amqp::connect::{ConnectError, connect};
 use amqp::consumer::{ConsumeError, ConsumeStats, DEFAULT_PREFETCH, OrderConsumer};
@@ -189,4 +190,20 @@ pub async fn latency(settings: &Settings) -> anyhow::Result<Measurement> {
     consuming.await??;
     broker.close().await?;
     result
+}
+
+/// This protocol's scenarios, in the order the report lists them.
+pub fn jobs(_: &Settings) -> Vec<Job> {
+    use Kind::{Sequential, Throughput};
+    vec![
+        job("amqp", "order, publish → consume", Sequential, wire_bytes, |s| Box::pin(latency(s))),
+        job("amqp", "publish, no confirms", Throughput, wire_bytes, |s| Box::pin(publish(s, None))),
+        job("amqp", "publish, pipelined confirms", Throughput, wire_bytes, |s| {
+            Box::pin(publish(s, Some(ConfirmMode::default())))
+        }),
+        job("amqp", "publish, confirm each", Throughput, wire_bytes, |s| {
+            Box::pin(publish(s, Some(ConfirmMode::OneByOne)))
+        }),
+        job("amqp", "producer → consumer", Throughput, wire_bytes, |s| Box::pin(end_to_end(s))),
+    ]
 }

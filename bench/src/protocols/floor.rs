@@ -2,6 +2,7 @@
 //! Blocking `std::net` sockets with `TCP_NODELAY`, one OS thread per side, no async runtime,
 //! no framing beyond a fixed length. Every other result is shown as a ratio to this.
 
+use super::{Job, Kind, job};
 use crate::harness::{Measurement, Settings, histogram, latency_origin};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -111,4 +112,21 @@ pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
     })
     .await??;
     Ok(Measurement::Throughput { operations, elapsed: duration })
+}
+
+/// This protocol's scenarios, in the order the report lists them.
+pub fn jobs(settings: &Settings) -> Vec<Job> {
+    use Kind::{FixedRate, Sequential, Throughput};
+    let n = settings.connections;
+    let rate = settings.rate;
+    let payload = |s: &Settings| s.payload;
+    vec![
+        job("floor", "raw TCP ping-pong", Sequential, payload, |s| Box::pin(latency(s, false))),
+        job("floor", format!("raw TCP ping-pong @{rate}/s"), FixedRate, payload, |s| {
+            Box::pin(latency(s, true))
+        }),
+        job("floor", format!("raw TCP ping-pong, {n} connections"), Throughput, payload, |s| {
+            Box::pin(throughput(s))
+        }),
+    ]
 }

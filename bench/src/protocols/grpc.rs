@@ -2,6 +2,7 @@
 //! unary round trip, and `UserClient::lookup_users` for streaming (one call, ids streamed in,
 //! users streamed back).
 
+use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
 use common::UserStore;
 use futures_util::StreamExt;
@@ -70,4 +71,23 @@ pub async fn streaming_throughput(settings: &Settings) -> anyhow::Result<Measure
     }
     // Dropping the response stream cancels the call.
     Ok(Measurement::Throughput { operations, elapsed: settings.duration })
+}
+
+/// This protocol's scenarios, in the order the report lists them.
+pub fn jobs(settings: &Settings) -> Vec<Job> {
+    use Kind::{FixedRate, Sequential, Throughput};
+    let n = settings.connections;
+    let rate = settings.rate;
+    vec![
+        job("grpc", "unary GetUser", Sequential, wire_bytes, |s| Box::pin(unary_latency(s, false))),
+        job("grpc", format!("unary GetUser @{rate}/s"), FixedRate, wire_bytes, |s| {
+            Box::pin(unary_latency(s, true))
+        }),
+        job("grpc", format!("unary GetUser, {n} connections"), Throughput, wire_bytes, |s| {
+            Box::pin(unary_throughput(s))
+        }),
+        job("grpc", "streaming LookupUsers, 1 call", Throughput, wire_bytes, |s| {
+            Box::pin(streaming_throughput(s))
+        }),
+    ]
 }

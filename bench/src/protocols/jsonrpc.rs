@@ -1,6 +1,7 @@
 //! The `jsonrpc` example: `jsonrpc::server` on the server runtime, the macro-generated
 //! `users.get` call of `jsonrpc::ApiClient` as the round trip (one HTTP POST each).
 
+use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
 use common::UserStore;
 use jsonrpc::ApiClient;
@@ -45,4 +46,20 @@ pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
         Ok(())
     })
     .await
+}
+
+/// This protocol's scenarios, in the order the report lists them.
+pub fn jobs(settings: &Settings) -> Vec<Job> {
+    use Kind::{FixedRate, Sequential, Throughput};
+    let n = settings.connections;
+    let rate = settings.rate;
+    vec![
+        job("jsonrpc", "users.get", Sequential, wire_bytes, |s| Box::pin(latency(s, false))),
+        job("jsonrpc", format!("users.get @{rate}/s"), FixedRate, wire_bytes, |s| {
+            Box::pin(latency(s, true))
+        }),
+        job("jsonrpc", format!("users.get, {n} connections"), Throughput, wire_bytes, |s| {
+            Box::pin(throughput(s))
+        }),
+    ]
 }

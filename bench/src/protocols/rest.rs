@@ -2,6 +2,7 @@
 //! trip (`GET /users/1`); and, for its throughput, a bare hyper server answering the same
 //! request with the same JSON, so the table shows what axum and the example's layers cost.
 
+use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
 use bytes::Bytes;
 use http_body_util::Full;
@@ -82,4 +83,27 @@ async fn bare_hyper(listener: TcpListener) {
             let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
         });
     }
+}
+
+/// This protocol's scenarios, in the order the report lists them.
+pub fn jobs(settings: &Settings) -> Vec<Job> {
+    use Kind::{FixedRate, Sequential, Throughput};
+    let n = settings.connections;
+    let rate = settings.rate;
+    vec![
+        job("rest", "GET /users/1", Sequential, wire_bytes, |s| Box::pin(latency(s, false))),
+        job("rest", format!("GET /users/1 @{rate}/s"), FixedRate, wire_bytes, |s| {
+            Box::pin(latency(s, true))
+        }),
+        job("rest", format!("GET /users/1, {n} connections"), Throughput, wire_bytes, |s| {
+            Box::pin(throughput(s))
+        }),
+        job(
+            "rest",
+            format!("bare hyper, same request, {n} connections"),
+            Throughput,
+            wire_bytes,
+            |s| Box::pin(bare_hyper_throughput(s)),
+        ),
+    ]
 }

@@ -1,6 +1,7 @@
 //! The `tcp` example: `tcp::server` on the server runtime, `tcp::client::Client::echo` as the
 //! round trip (one line out, one line back).
 
+use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
 use std::net::SocketAddr;
 use tcp::client::Client;
@@ -43,4 +44,20 @@ pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
         Ok(())
     })
     .await
+}
+
+/// This protocol's scenarios, in the order the report lists them.
+pub fn jobs(settings: &Settings) -> Vec<Job> {
+    use Kind::{FixedRate, Sequential, Throughput};
+    let n = settings.connections;
+    let rate = settings.rate;
+    vec![
+        job("tcp", "ECHO line", Sequential, wire_bytes, |s| Box::pin(latency(s, false))),
+        job("tcp", format!("ECHO line @{rate}/s"), FixedRate, wire_bytes, |s| {
+            Box::pin(latency(s, true))
+        }),
+        job("tcp", format!("ECHO line, {n} connections"), Throughput, wire_bytes, |s| {
+            Box::pin(throughput(s))
+        }),
+    ]
 }

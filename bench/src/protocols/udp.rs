@@ -1,6 +1,7 @@
 //! The `udp` example: `udp::receiver` in echo mode on the server runtime; the round trip is
 //! one reading encoded with `udp::encode`, sent, echoed, and decoded with `udp::decode`.
 
+use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
 use common::Reading;
 use std::net::SocketAddr;
@@ -59,4 +60,16 @@ pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Mea
     let mut peer = Peer::connect(settings, start(settings).await?).await?;
     let round_trip = async || peer.round_trip().await;
     harness::latency(settings, open_loop, round_trip).await
+}
+
+/// This protocol's scenarios, in the order the report lists them.
+pub fn jobs(settings: &Settings) -> Vec<Job> {
+    use Kind::{FixedRate, Sequential};
+    let rate = settings.rate;
+    vec![
+        job("udp", "reading echo", Sequential, wire_bytes, |s| Box::pin(latency(s, false))),
+        job("udp", format!("reading echo @{rate}/s"), FixedRate, wire_bytes, |s| {
+            Box::pin(latency(s, true))
+        }),
+    ]
 }

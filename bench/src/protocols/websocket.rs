@@ -2,6 +2,7 @@
 //! limit lifted (a benchmark is a flood by design); `ChatClient::say` and the sender's own
 //! broadcast coming back as the round trip, sequential and pipelined.
 
+use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -68,4 +69,21 @@ pub async fn pipelined(settings: &Settings) -> anyhow::Result<Measurement> {
         client.say(&text).await?;
     }
     Ok(Measurement::Throughput { operations, elapsed: settings.duration })
+}
+
+/// This protocol's scenarios, in the order the report lists them.
+pub fn jobs(settings: &Settings) -> Vec<Job> {
+    use Kind::{FixedRate, Sequential, Throughput};
+    let rate = settings.rate;
+    vec![
+        job("websocket", "say → own broadcast", Sequential, wire_bytes, |s| {
+            Box::pin(latency(s, false))
+        }),
+        job("websocket", format!("say @{rate}/s"), FixedRate, wire_bytes, |s| {
+            Box::pin(latency(s, true))
+        }),
+        job("websocket", "say, pipelined (64 in flight)", Throughput, wire_bytes, |s| {
+            Box::pin(pipelined(s))
+        }),
+    ]
 }

@@ -2,6 +2,7 @@
 //! confirms, `amqp::consumer` processes and acknowledges them; a poison message ends in the
 //! dead-letter queue. Without a broker the step is skipped with the hint to start one.
 
+use super::Protocol;
 use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use amqp::connect::{ConnectError, connect, redact_password};
 use amqp::consumer::{DEFAULT_PREFETCH, OrderConsumer, peek_dead_letters};
@@ -11,7 +12,14 @@ use amqp::topology::Topology;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
+pub const PROTOCOL: Protocol = Protocol {
+    name: "amqp",
+    model: "message queue (broker, work queue)",
+    transport: "AMQP 0-9-1",
+    run: |t| Box::pin(run(t)),
+};
+
+async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     let addr = std::env::var("AMQP_ADDR").unwrap_or_else(|_| amqp::DEFAULT_AMQP_ADDR.into());
     let connection = match connect(&addr, "tour", Duration::from_secs(3)).await {
         Ok(connection) => connection,

@@ -1,5 +1,6 @@
 //! gRPC: `grpc::server` on a free port, `grpc::client::UserClient` makes one call of each kind.
 
+use super::Protocol;
 use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use common::{NewUser, UserStore};
 use futures_util::{StreamExt, stream};
@@ -12,7 +13,14 @@ use tokio::sync::oneshot;
 /// protobuf (HTTP/2 frame headers come on top).
 const GET_USER_MESSAGE_BYTES: usize = 7;
 
-pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
+pub const PROTOCOL: Protocol = Protocol {
+    name: "grpc",
+    model: "RPC with streaming (protobuf)",
+    transport: "HTTP/2",
+    run: |t| Box::pin(run(t)),
+};
+
+async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     t.note(format!("grpc-server listening on {addr}"));

@@ -1,5 +1,6 @@
 //! JSON-RPC: `jsonrpc::server` on a free port, the crate's own client demo against it.
 
+use super::Protocol;
 use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use common::UserStore;
 use jsonrpc::ApiClient;
@@ -7,7 +8,14 @@ use jsonrpc::server::{Handlers, Limits, serve};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
+pub const PROTOCOL: Protocol = Protocol {
+    name: "jsonrpc",
+    model: "remote procedure call (JSON-RPC 2.0)",
+    transport: "HTTP/1.1",
+    run: |t| Box::pin(run(t)),
+};
+
+async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     t.note(format!("jsonrpc-server listening on http://{addr}"));

@@ -1,4 +1,7 @@
 //! One module per example crate; each runs that crate's server and client in-process.
+//!
+//! Adding a protocol is its module here and one entry in [`ALL`]: the module declares a
+//! `pub const PROTOCOL: Protocol` naming its step.
 
 mod amqp;
 mod grpc;
@@ -9,77 +12,41 @@ mod udp;
 mod websocket;
 
 use crate::outcome::{Step, Transcript};
-use clap::ValueEnum;
+use futures_util::future::LocalBoxFuture;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Protocol {
-    Udp,
-    Tcp,
-    Jsonrpc,
-    Rest,
-    Websocket,
-    Grpc,
-    Amqp,
+/// Every protocol, in the order the tour runs them: from the lowest level up, brokers last.
+pub const ALL: &[Protocol] = &[
+    udp::PROTOCOL,
+    tcp::PROTOCOL,
+    jsonrpc::PROTOCOL,
+    rest::PROTOCOL,
+    websocket::PROTOCOL,
+    grpc::PROTOCOL,
+    amqp::PROTOCOL,
+];
+
+/// One entry of the tour: what the root README's table says of it, and its step.
+#[derive(Clone, Copy)]
+pub struct Protocol {
+    /// The crate's name, as `--only` takes it.
+    pub name: &'static str,
+    /// The communication model, as in the root README's table.
+    pub model: &'static str,
+    pub transport: &'static str,
+    /// Runs the crate's server and client, recording what crossed the wire.
+    pub run: for<'t> fn(&'t mut Transcript) -> LocalBoxFuture<'t, anyhow::Result<Step>>,
 }
 
-impl Protocol {
-    /// In the order the tour runs them: from the lowest level up, the broker last.
-    pub const ALL: &[Protocol] = &[
-        Protocol::Udp,
-        Protocol::Tcp,
-        Protocol::Jsonrpc,
-        Protocol::Rest,
-        Protocol::Websocket,
-        Protocol::Grpc,
-        Protocol::Amqp,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Udp => "udp",
-            Self::Tcp => "tcp",
-            Self::Jsonrpc => "jsonrpc",
-            Self::Rest => "rest",
-            Self::Websocket => "websocket",
-            Self::Grpc => "grpc",
-            Self::Amqp => "amqp",
-        }
+impl std::fmt::Debug for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
     }
+}
 
-    /// The communication model, as in the root README's table.
-    pub fn model(self) -> &'static str {
-        match self {
-            Self::Udp => "datagrams (fire and forget)",
-            Self::Tcp => "request/response (line protocol)",
-            Self::Jsonrpc => "remote procedure call (JSON-RPC 2.0)",
-            Self::Rest => "resources over HTTP verbs (JSON)",
-            Self::Websocket => "full-duplex messages (chat)",
-            Self::Grpc => "RPC with streaming (protobuf)",
-            Self::Amqp => "message queue (broker, work queue)",
-        }
-    }
-
-    pub fn transport(self) -> &'static str {
-        match self {
-            Self::Udp => "UDP",
-            Self::Tcp => "TCP",
-            Self::Jsonrpc => "HTTP/1.1",
-            Self::Rest => "HTTP/1.1",
-            Self::Websocket => "WebSocket",
-            Self::Grpc => "HTTP/2",
-            Self::Amqp => "AMQP 0-9-1",
-        }
-    }
-
-    pub async fn run(self, transcript: &mut Transcript) -> anyhow::Result<Step> {
-        match self {
-            Self::Udp => udp::run(transcript).await,
-            Self::Tcp => tcp::run(transcript).await,
-            Self::Jsonrpc => jsonrpc::run(transcript).await,
-            Self::Rest => rest::run(transcript).await,
-            Self::Websocket => websocket::run(transcript).await,
-            Self::Grpc => grpc::run(transcript).await,
-            Self::Amqp => amqp::run(transcript).await,
-        }
-    }
+/// The entry named `name`, for `--only`.
+pub fn named(name: &str) -> Result<Protocol, String> {
+    ALL.iter().copied().find(|p| p.name == name).ok_or_else(|| {
+        let names: Vec<_> = ALL.iter().map(|p| p.name).collect();
+        format!("no protocol `{name}`; the tour knows {}", names.join(", "))
+    })
 }

@@ -1,5 +1,6 @@
 //! REST: `rest::server` on a free port, `rest::client::RestClient` walks the `/users` resource.
 
+use super::Protocol;
 use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use common::NewUser;
 use rest::Pagination;
@@ -7,7 +8,14 @@ use rest::client::{ClientError, RestClient};
 use rest::server::{self, Config};
 use tokio::sync::oneshot;
 
-pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
+pub const PROTOCOL: Protocol = Protocol {
+    name: "rest",
+    model: "resources over HTTP verbs (JSON)",
+    transport: "HTTP/1.1",
+    run: |t| Box::pin(run(t)),
+};
+
+async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     let (stop, stopped) = oneshot::channel::<()>();
     let (addr, server) = server::spawn("127.0.0.1:0".parse()?, Config::default(), async {
         let _ = stopped.await;

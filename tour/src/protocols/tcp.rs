@@ -1,5 +1,6 @@
 //! TCP: `tcp::server` on a free port, `tcp::client` sends a few lines.
 
+use super::Protocol;
 use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use common::NewUser;
 use tcp::client::Client;
@@ -7,7 +8,14 @@ use tcp::protocol::Request;
 use tcp::server::{self, Config};
 use tokio::sync::oneshot;
 
-pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
+pub const PROTOCOL: Protocol = Protocol {
+    name: "tcp",
+    model: "request/response (line protocol)",
+    transport: "TCP",
+    run: |t| Box::pin(run(t)),
+};
+
+async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     let (stop, stopped) = oneshot::channel::<()>();
     let (addr, server) = server::spawn("127.0.0.1:0".parse()?, Config::default(), async {
         let _ = stopped.await;

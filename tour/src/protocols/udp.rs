@@ -1,5 +1,6 @@
 //! UDP: `udp::receiver` in echo mode on a free port, `udp::sender` sends readings.
 
+use super::Protocol;
 use crate::outcome::{Measured, Step, Transcript};
 use std::time::Duration;
 use tokio::net::UdpSocket;
@@ -7,7 +8,14 @@ use tokio::sync::oneshot;
 use udp::receiver::{self, ReceiverOptions};
 use udp::sender::{self, SenderOptions};
 
-pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
+pub const PROTOCOL: Protocol = Protocol {
+    name: "udp",
+    model: "datagrams (fire and forget)",
+    transport: "UDP",
+    run: |t| Box::pin(run(t)),
+};
+
+async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     let (stop, stopped) = oneshot::channel::<()>();
     let options = ReceiverOptions { echo: true, report_every: None };
     let (addr, receiver) = receiver::spawn("127.0.0.1:0".parse()?, options, async {

@@ -1,5 +1,6 @@
 //! WebSocket: `websocket::server` on a free port; two `ChatClient`s join the room and chat.
 
+use super::Protocol;
 use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -7,7 +8,14 @@ use websocket::client::{ChatClient, Incoming, chat_url, describe};
 use websocket::server::{Config, serve};
 use websocket::{ClientMessage, ServerEvent};
 
-pub async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
+pub const PROTOCOL: Protocol = Protocol {
+    name: "websocket",
+    model: "full-duplex messages (chat)",
+    transport: "WebSocket",
+    run: |t| Box::pin(run(t)),
+};
+
+async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let url = chat_url(addr);
