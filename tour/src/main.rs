@@ -24,7 +24,7 @@ use std::time::Duration;
 #[command(version)]
 struct Cli {
     /// Run only these protocols (repeat the flag or separate with commas).
-    #[arg(long, value_delimiter = ',', value_parser = protocols::named)]
+    #[arg(long, value_delimiter = ',', value_parser = protocols::parser())]
     only: Vec<protocols::Protocol>,
     /// Print the results as JSON on stdout instead of the transcript and table.
     #[arg(long)]

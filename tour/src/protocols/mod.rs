@@ -43,10 +43,11 @@ impl std::fmt::Debug for Protocol {
     }
 }
 
-/// The entry named `name`, for `--only`.
-pub fn named(name: &str) -> Result<Protocol, String> {
-    ALL.iter().copied().find(|p| p.name == name).ok_or_else(|| {
-        let names: Vec<_> = ALL.iter().map(|p| p.name).collect();
-        format!("no protocol `{name}`; the tour knows {}", names.join(", "))
+/// `--only`'s parser: takes the names in [`ALL`], and `--help` lists them.
+pub fn parser() -> impl clap::builder::TypedValueParser<Value = Protocol> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(ALL.iter().map(|p| p.name)).map(|name| {
+        // The possible-values check above lets only names from `ALL` through.
+        *ALL.iter().find(|p| p.name == name).expect("a name from ALL")
     })
 }
