@@ -7,7 +7,7 @@
 
 use crate::directory::{self, Call, TYPE_ID, User, UserException};
 use crate::encoding::{DecodeError, Encapsulation};
-use crate::message::{FrameError, IceCodec, Identity, Message, Reply, ReplyBody, Request};
+use crate::message::{FrameError, IceCodec, Identity, Message, Reply, ReplyBody};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -177,15 +177,7 @@ impl DirectoryPrx {
         let request_id = self.next_request_id;
         // Positive ids, 0 being reserved for oneway calls.
         self.next_request_id = self.next_request_id.checked_add(1).unwrap_or(1);
-        let request = Request {
-            request_id,
-            identity: self.identity.clone(),
-            facet: None,
-            operation: call.operation().into(),
-            mode: call.mode(),
-            context: Vec::new(),
-            params: call.params(),
-        };
+        let request = call.request(request_id, &self.identity);
         let limit = self.config.call_timeout;
         let exchange = async {
             self.framed.send(Message::Request(request)).await?;

@@ -12,7 +12,7 @@
 //!   `20 | 15 "::Users::UserNotFound" | 63 00 00 00`.
 
 use crate::encoding::{DecodeError, Encapsulation, Reader, Writer};
-use crate::message::OperationMode;
+use crate::message::{Identity, OperationMode, Request};
 
 /// The identity under which `ice-server` serves its `Directory`.
 pub const OBJECT_NAME: &str = "users";
@@ -176,6 +176,20 @@ impl Call {
         };
         expected == received
             || (expected == OperationMode::Idempotent && received == OperationMode::Nonmutating)
+    }
+
+    /// The request a twoway call sends (request id not 0), with no facet and no context:
+    /// byte for byte what ZeroC's runtime sends for the same call.
+    pub fn request(&self, request_id: i32, identity: &Identity) -> Request {
+        Request {
+            request_id,
+            identity: identity.clone(),
+            facet: None,
+            operation: self.operation().into(),
+            mode: self.mode(),
+            context: Vec::new(),
+            params: self.params(),
+        }
     }
 
     /// The in-parameters, in an encapsulation.
