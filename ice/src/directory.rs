@@ -306,3 +306,57 @@ pub fn decode_strings(results: &Encapsulation) -> Result<Vec<String>, DecodeErro
 pub fn decode_void(results: &Encapsulation) -> Result<(), DecodeError> {
     results.reader()?.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A user exception as a server with a newer contract would send it in the sliced format:
+    /// `::Users::UserGone` (unknown here) deriving from `UserNotFound`.
+    fn sliced_derived() -> Encapsulation {
+        Encapsulation::build(|w| {
+            w.byte(FLAG_HAS_SLICE_SIZE).string("::Users::UserGone");
+            w.int(4 + 5).string("gone"); // the slice size counts itself
+            w.byte(FLAG_HAS_SLICE_SIZE | FLAG_IS_LAST_SLICE).string("::Users::UserNotFound");
+            w.int(4 + 4).int(7);
+        })
+    }
+
+    #[test]
+    fn exceptions_round_trip_in_the_compact_format_zeroc_uses() {
+        for exception in [
+            UserException::UserNotFound { id: 99 },
+            UserException::InvalidUser { field: "email".into(), reason: "bad".into() },
+        ] {
+            assert_eq!(UserException::decode(&exception.encode()), Ok(Ok(exception)));
+        }
+        let bytes = UserException::UserNotFound { id: 99 }.encode().data;
+        assert_eq!(bytes[..2], [0x20, 21], "last slice, compact; then the 21-byte type id");
+    }
+
+    #[test]
+    fn an_unknown_derived_slice_is_skipped_to_its_known_base() {
+        let decoded = UserException::decode(&sliced_derived());
+        assert_eq!(decoded, Ok(Ok(UserException::UserNotFound { id: 7 })));
+    }
+
+    #[test]
+    fn an_exception_of_no_known_type_reports_its_most_derived_type_id() {
+        let unknown = Encapsulation::build(|w| {
+            w.byte(FLAG_IS_LAST_SLICE).string("::Other::Failure").int(1);
+        });
+        assert_eq!(UserException::decode(&unknown), Ok(Err("::Other::Failure".into())));
+        let bad_size = Encapsulation::build(|w| {
+            w.byte(FLAG_HAS_SLICE_SIZE).string("::Other::Failure").int(2);
+        });
+        assert!(UserException::decode(&bad_size).is_err());
+    }
+
+    #[test]
+    fn a_user_seq_with_a_forged_count_is_refused() {
+        let forged = Encapsulation::build(|w| {
+            w.size(1_000_000).int(1);
+        });
+        assert!(matches!(decode_users(&forged), Err(DecodeError::EndOfData { .. })));
+    }
+}
