@@ -301,8 +301,9 @@ fn read_reply(r: &mut Reader<'_>) -> Result<Reply, DecodeError> {
 pub enum FrameError {
     #[error(transparent)]
     Io(#[from] io::Error),
-    #[error("not an Ice peer: the stream starts with {0:02x?}, not the magic \"IceP\"")]
-    BadMagic(Vec<u8>),
+    /// The first bytes, escaped: `"GET "`, `"HTTP"`.
+    #[error("not an Ice peer: the stream starts with \"{0}\", not the magic \"IceP\"")]
+    BadMagic(String),
     #[error("unsupported protocol {0} (this implementation speaks 1.0)")]
     UnsupportedProtocol(Version),
     #[error("unsupported header encoding {0}")]
@@ -362,7 +363,7 @@ impl Header {
 fn check_magic(bytes: &[u8]) -> Result<(), FrameError> {
     let seen = bytes.len().min(MAGIC.len());
     if bytes[..seen] != MAGIC[..seen] {
-        return Err(FrameError::BadMagic(bytes[..seen].to_vec()));
+        return Err(FrameError::BadMagic(bytes[..seen].escape_ascii().to_string()));
     }
     Ok(())
 }

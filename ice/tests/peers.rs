@@ -78,12 +78,11 @@ async fn zerocs_python_client_calls_every_operation_of_our_server() {
     );
 }
 
-/// Starts ZeroC's Python server on a free port; it stops when the returned child is killed.
+/// Starts ZeroC's Python server on a free port; the caller kills it.
 fn start_python_server() -> (std::process::Child, SocketAddr) {
     let mut server = Command::new(python())
         .arg(script("directory_server.py"))
         .args(["127.0.0.1", "0"])
-        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -5,7 +5,7 @@ Implements `users.ice` with three sample users, like `ice-server`, and prints th
     /usr/bin/python3 ice/tests/peers/directory_server.py 127.0.0.1 0
     listening on 127.0.0.1:43117
 
-It stops when its standard input closes (the test drops it) or on SIGTERM/Ctrl-C.
+It stops on SIGTERM or Ctrl-C.
 """
 
 import os
@@ -57,6 +57,10 @@ class Directory(Users.Directory):
 
 
 def main(host, port):
+    # Set before Ice starts its threads, so they inherit the handlers' signal disposition.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     with Ice.initialize(sys.argv) as communicator:
         adapter = communicator.createObjectAdapterWithEndpoints("Users", f"tcp -h {host} -p {port}")
         adapter.add(Directory(), Ice.stringToIdentity("users"))
@@ -64,11 +68,8 @@ def main(host, port):
         bound = adapter.getEndpoints()[0].getInfo().port
         print(f"listening on {host}:{bound}", flush=True)
 
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-        threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
-        stop.wait()
+        while not stop.wait(0.5):
+            pass
 
 
 if __name__ == "__main__":
