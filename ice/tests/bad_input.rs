@@ -246,7 +246,9 @@ async fn the_client_recognises_a_peer_that_is_not_ice() {
     .await;
     let error = connect(http).await.unwrap_err();
     assert!(
-        error.to_string().contains("is not an Ice server: not an Ice peer: the stream starts with \"HTTP\""),
+        error
+            .to_string()
+            .contains("is not an Ice server: not an Ice peer: the stream starts with \"HTTP\""),
         "{error}"
     );
 
