@@ -318,6 +318,9 @@ pub enum FrameError {
     UnknownType(u8),
     #[error("malformed message: {0}")]
     Malformed(#[from] DecodeError),
+    /// A well-formed message this side does not take: a batch request, a reply to a server.
+    #[error("unexpected message: {0}")]
+    Unexpected(&'static str),
 }
 
 /// A checked message header.
@@ -407,15 +410,6 @@ impl Encoder<Message> for IceCodec {
     type Error = FrameError;
 
     fn encode(&mut self, message: Message, dst: &mut BytesMut) -> Result<(), FrameError> {
-        dst.extend_from_slice(&message.to_bytes());
-        Ok(())
-    }
-}
-
-impl Encoder<&Message> for IceCodec {
-    type Error = FrameError;
-
-    fn encode(&mut self, message: &Message, dst: &mut BytesMut) -> Result<(), FrameError> {
         dst.extend_from_slice(&message.to_bytes());
         Ok(())
     }

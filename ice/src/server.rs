@@ -153,14 +153,10 @@ async fn handle_connection(
             Message::CloseConnection => return Ok(()),
             Message::BatchRequest => {
                 let _ = close(framed, config).await;
-                return Err(FrameError::Malformed(crate::encoding::DecodeError::Invalid(
-                    "batch requests are not supported".into(),
-                )));
+                return Err(FrameError::Unexpected("batch requests are not supported"));
             }
             Message::Reply(_) => {
-                return Err(FrameError::Malformed(crate::encoding::DecodeError::Invalid(
-                    "a client does not send replies".into(),
-                )));
+                return Err(FrameError::Unexpected("a client does not send replies"));
             }
         }
     }

@@ -291,3 +291,12 @@ async fn a_reply_announcing_too_much_is_refused() {
     let error = timeout(LIMIT, directory.get_user(1)).await.unwrap().unwrap_err();
     assert!(error.to_string().contains("the limit is 1048576"), "{error}");
 }
+
+#[tokio::test]
+async fn a_batch_request_is_refused_with_close_connection() {
+    let addr = start(ServerConfig::default()).await;
+    let mut stream = connected(addr).await;
+    stream.write_all(&Message::BatchRequest.to_bytes()).await.unwrap();
+    assert_eq!(read_to_close(&mut stream).await, close(), "batches are not supported");
+    still_serves(addr).await;
+}
