@@ -6,6 +6,7 @@
 mod amqp;
 mod floor;
 mod grpc;
+mod ice;
 mod jsonrpc;
 mod rest;
 mod tcp;
@@ -51,6 +52,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("rest", rest::jobs),
     ("websocket", websocket::jobs),
     ("grpc", grpc::jobs),
+    ("ice", ice::jobs),
     ("amqp", amqp::jobs),
 ];
 

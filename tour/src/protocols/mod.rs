@@ -5,6 +5,7 @@
 
 mod amqp;
 mod grpc;
+mod ice;
 mod jsonrpc;
 mod rest;
 mod tcp;
@@ -22,6 +23,7 @@ pub const ALL: &[Protocol] = &[
     rest::PROTOCOL,
     websocket::PROTOCOL,
     grpc::PROTOCOL,
+    ice::PROTOCOL,
     amqp::PROTOCOL,
 ];
 
