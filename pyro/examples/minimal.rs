@@ -44,16 +44,20 @@ async fn reply(stream: &mut TcpStream) -> anyhow::Result<(u8, Value)> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let forever = std::future::pending::<()>();
-    let (addr, _daemon) = pyro::server::spawn("127.0.0.1:0".parse()?, Default::default(), forever).await?;
+    let (addr, _daemon) =
+        pyro::server::spawn("127.0.0.1:0".parse()?, Default::default(), forever).await?;
     let mut stream = TcpStream::connect(addr).await?;
 
     // CONNECT (1) names the object; CONNECTOK (2) brings its methods.
-    stream.write_all(&message(1, 0, &json!({"handshake": "hello", "object": "example.users"}))).await?;
+    stream
+        .write_all(&message(1, 0, &json!({"handshake": "hello", "object": "example.users"})))
+        .await?;
     let (kind, ok) = reply(&mut stream).await?;
     println!("type {kind}: methods {}", ok["meta"]["methods"]);
 
     // INVOKE (4) calls a method; RESULT (5) carries the return value (or an exception).
-    let call = json!({"object": "example.users", "method": "get_user", "params": [1], "kwargs": {}});
+    let call =
+        json!({"object": "example.users", "method": "get_user", "params": [1], "kwargs": {}});
     stream.write_all(&message(4, 1, &call)).await?;
     let (kind, user) = reply(&mut stream).await?;
     println!("type {kind}: {user}");

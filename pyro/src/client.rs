@@ -22,23 +22,24 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot connect to {addr}: {source}")]
-    Connect { addr: String, source: io::Error },
+    #[error("cannot connect to {addr}: {error}")]
+    Connect { addr: String, error: io::Error },
     #[error("no answer from {addr} within {after:?}")]
     Timeout { addr: String, after: Duration },
     #[error("{addr} rejected the connection: {reason}")]
     Rejected { addr: String, reason: String },
-    #[error("{addr}: {source}")]
-    Protocol { addr: String, source: ProtocolError },
-    #[error("{0}")]
+    #[error("{addr}: {error}")]
+    Protocol { addr: String, error: ProtocolError },
+    #[error(transparent)]
     Uri(#[from] UriError),
     #[error("remote object {object} has no method {method:?} (it has: {known})")]
     NoSuchMethod { object: String, method: String, known: String },
     #[error("unexpected reply: {0}")]
     Reply(String),
-    /// The remote object raised an exception.
+    /// The remote object raised an exception. (Not an error `source`: the message says it
+    /// all, and a chain would print it twice.)
     #[error("remote {0}")]
-    Remote(#[from] RemoteException),
+    Remote(RemoteException),
 }
 
 /// A connection to one remote object, handshake done. One call at a time, as in Pyro5.
@@ -69,14 +70,19 @@ impl Proxy {
 
     /// Connects to `object` in the daemon at `host:port` and does the handshake, which
     /// also brings the object's metadata.
-    pub async fn connect(host: &str, port: u16, object: &str, wait: Duration) -> Result<Self, Error> {
+    pub async fn connect(
+        host: &str,
+        port: u16,
+        object: &str,
+        wait: Duration,
+    ) -> Result<Self, Error> {
         let addr = format!("{host}:{port}");
         let stream = match timeout(wait, TcpStream::connect((host, port))).await {
             Ok(Ok(stream)) => stream,
-            Ok(Err(source)) => return Err(Error::Connect { addr, source }),
+            Ok(Err(error)) => return Err(Error::Connect { addr, error }),
             Err(_) => return Err(Error::Timeout { addr, after: wait }),
         };
-        stream.set_nodelay(true).map_err(|source| Error::Connect { addr: addr.clone(), source })?;
+        stream.set_nodelay(true).map_err(|error| Error::Connect { addr: addr.clone(), error })?;
         let (reader, writer) = stream.into_split();
         let mut proxy = Self {
             addr,
@@ -132,7 +138,10 @@ impl Proxy {
         let request = Message::new(MessageType::Invoke, self.seq, to_vec(&json!(call)));
         let reply = self.exchange(&request).await?;
         if reply.kind != MessageType::Result || reply.serializer != SERIALIZER_JSON {
-            return Err(Error::Reply(format!("{:?} with serializer {}", reply.kind, reply.serializer)));
+            return Err(Error::Reply(format!(
+                "{:?} with serializer {}",
+                reply.kind, reply.serializer
+            )));
         }
         let value: Value = serde_json::from_slice(&reply.data)
             .map_err(|error| Error::Reply(format!("result is not JSON: {error}")))?;
@@ -158,7 +167,7 @@ impl Proxy {
     /// Sends `request` and reads its reply, checking the sequence number, within the timeout.
     async fn exchange(&mut self, request: &Message) -> Result<Message, Error> {
         let (addr, wait) = (self.addr.clone(), self.timeout);
-        let protocol = |source: ProtocolError| Error::Protocol { addr: addr.clone(), source };
+        let protocol = |error: ProtocolError| Error::Protocol { addr: addr.clone(), error };
         let round_trip = async {
             write_message(&mut self.writer, request).await.map_err(|e| protocol(e.into()))?;
             read_message(&mut self.reader, crate::MAX_MESSAGE).await.map_err(protocol)
@@ -168,7 +177,10 @@ impl Proxy {
             Err(_) => return Err(Error::Timeout { addr: self.addr.clone(), after: wait }),
         };
         if reply.seq != request.seq {
-            return Err(Error::Reply(format!("sequence {} for request {}", reply.seq, request.seq)));
+            return Err(Error::Reply(format!(
+                "sequence {} for request {}",
+                reply.seq, request.seq
+            )));
         }
         Ok(reply)
     }

@@ -165,8 +165,9 @@ pub struct Header {
 impl Header {
     pub fn decode(bytes: &[u8; HEADER_SIZE]) -> Result<Self, ProtocolError> {
         let u16_at = |at: usize| u16::from_be_bytes([bytes[at], bytes[at + 1]]);
-        let u32_at =
-            |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        let u32_at = |at: usize| {
+            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
         if &bytes[..4] != b"PYRO" {
             return Err(ProtocolError::NotPyro);
         }
@@ -259,7 +260,8 @@ mod tests {
 
     /// The bytes Pyro5 5.17 sends for `Proxy("PYRO:example.users@...")._pyroBind()` with
     /// `PYRO_SERIALIZER=json`: its CONNECT message, captured on the wire.
-    const PYTHON_CONNECT: &[u8] = b"PYRO\x01\xf6\x01\x03\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\
+    const PYTHON_CONNECT: &[u8] =
+        b"PYRO\x01\xf6\x01\x03\x00\x00\x00\x00\x00\x00\x00\x31\x00\x00\x00\x00\
 \x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x4d\xc5\
 {\"handshake\": \"hello\", \"object\": \"example.users\"}";
 
@@ -288,7 +290,10 @@ mod tests {
         let mut bytes = Message::new(MessageType::Ping, 0, b"ping".to_vec()).encode();
         let read = |bytes: Vec<u8>| async move { read_message(&mut &bytes[..], MAX).await };
 
-        assert!(matches!(read(b"GET / HTTP/1.1\r\n\r\n".repeat(3)).await, Err(ProtocolError::NotPyro)));
+        assert!(matches!(
+            read(b"GET / HTTP/1.1\r\n\r\n".repeat(3)).await,
+            Err(ProtocolError::NotPyro)
+        ));
         bytes[39] ^= 1;
         assert!(matches!(read(bytes.clone()).await, Err(ProtocolError::Magic(_))));
         bytes[39] ^= 1;
@@ -305,7 +310,9 @@ mod tests {
         let mut bytes = Message::new(MessageType::Invoke, 1, Vec::new()).encode();
         bytes[12..16].copy_from_slice(&u32::MAX.to_be_bytes());
         let got = read_message(&mut &bytes[..], MAX).await;
-        assert!(matches!(got, Err(ProtocolError::TooLarge { size, .. }) if size == u64::from(u32::MAX)));
+        assert!(
+            matches!(got, Err(ProtocolError::TooLarge { size, .. }) if size == u64::from(u32::MAX))
+        );
     }
 
     #[tokio::test]

@@ -170,7 +170,8 @@ mod tests {
 
     #[test]
     fn uris_in_both_forms() {
-        let uri = Uri::Pyro { object: "example.users".into(), host: "127.0.0.1".into(), port: 5001 };
+        let uri =
+            Uri::Pyro { object: "example.users".into(), host: "127.0.0.1".into(), port: 5001 };
         let value = uri_to_json(&uri);
         assert_eq!(value["state"], json!(["PYRO", "example.users", null, "127.0.0.1", 5001]));
         assert_eq!(uri_from_json(&value), Some(uri.clone()));

@@ -208,7 +208,8 @@ pub async fn serve(
             debug!(%peer, "refused: too many connections");
             continue;
         };
-        let (daemon, config, stopping) = (Arc::clone(&daemon), Arc::clone(&config), stopping.clone());
+        let (daemon, config, stopping) =
+            (Arc::clone(&daemon), Arc::clone(&config), stopping.clone());
         connections.spawn(async move {
             match handle_connection(stream, &daemon, &config, &stopping).await {
                 Ok(()) | Err(ProtocolError::Closed) => debug!(%peer, "disconnected"),
@@ -387,12 +388,16 @@ mod tests {
 
     #[test]
     fn binds_arguments_like_python() {
-        let [name, email] = args(json!(["Ada"]), json!({"email": "a@b.c"})).bind(["name", "email"]).unwrap();
+        let [name, email] =
+            args(json!(["Ada"]), json!({"email": "a@b.c"})).bind(["name", "email"]).unwrap();
         assert_eq!((name, email), (json!("Ada"), json!("a@b.c")));
 
         let error = |params, kwargs| args(params, kwargs).bind(["name", "email"]).unwrap_err();
         let missing = error(json!(["Ada"]), json!({}));
-        assert_eq!(missing.to_string(), "builtins.TypeError: create_user() missing required argument: 'email'");
+        assert_eq!(
+            missing.to_string(),
+            "builtins.TypeError: create_user() missing required argument: 'email'"
+        );
         let surplus = error(json!([1, 2, 3]), json!({}));
         assert!(surplus.message().contains("takes 2 positional arguments but 3 were given"));
         let twice = error(json!(["Ada", "a@b.c"]), json!({"name": "Ada"}));

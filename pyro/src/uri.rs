@@ -89,7 +89,14 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_use() {
-        for text in ["example.users", "PYRO:obj@host", "PYRO:@host:1", "HTTP:obj@h:1", "PYRO:obj@h:99999", "PYRO:obj@./u:/tmp/sock"] {
+        for text in [
+            "example.users",
+            "PYRO:obj@host",
+            "PYRO:@host:1",
+            "HTTP:obj@h:1",
+            "PYRO:obj@h:99999",
+            "PYRO:obj@./u:/tmp/sock",
+        ] {
             assert!(text.parse::<Uri>().is_err(), "{text}");
         }
     }

@@ -30,14 +30,21 @@ async fn daemon(config: Config) -> (SocketAddr, oneshot::Sender<()>) {
 async fn connected(addr: SocketAddr) -> TcpStream {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let hello = json!({"handshake": "hello", "object": pyro::USERS_NAME});
-    let reply = exchange(&mut stream, Message::new(MessageType::Connect, 0, hello.to_string().into())).await;
+    let reply =
+        exchange(&mut stream, Message::new(MessageType::Connect, 0, hello.to_string().into()))
+            .await;
     assert_eq!(reply.unwrap().kind, MessageType::ConnectOk);
     stream
 }
 
-async fn exchange(stream: &mut TcpStream, message: Message) -> Result<Message, message::ProtocolError> {
+async fn exchange(
+    stream: &mut TcpStream,
+    message: Message,
+) -> Result<Message, message::ProtocolError> {
     stream.write_all(&message.encode()).await?;
-    timeout(WAIT, message::read_message(stream, pyro::MAX_MESSAGE)).await.expect("a reply or a close")
+    timeout(WAIT, message::read_message(stream, pyro::MAX_MESSAGE))
+        .await
+        .expect("a reply or a close")
 }
 
 /// Reads until the daemon closes; panics if it does not within the wait.
@@ -48,7 +55,8 @@ async fn closed(stream: &mut TcpStream) {
 }
 
 async fn still_serves(addr: SocketAddr) {
-    let uri = Uri::Pyro { object: pyro::USERS_NAME.into(), host: "127.0.0.1".into(), port: addr.port() };
+    let uri =
+        Uri::Pyro { object: pyro::USERS_NAME.into(), host: "127.0.0.1".into(), port: addr.port() };
     let mut users = UsersProxy::locate(&uri, WAIT).await.unwrap();
     assert_eq!(users.get_user(3).await.unwrap().name, "Grace Hopper");
 }
@@ -104,7 +112,8 @@ async fn an_oversize_announcement_is_refused_before_it_is_read() {
 async fn a_serializer_other_than_json_is_told_why_in_json() {
     let (addr, _stop) = daemon(Config::default()).await;
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut connect = Message::new(MessageType::Connect, 0, b"# serpent utf-8 python3.2\n{}".to_vec());
+    let mut connect =
+        Message::new(MessageType::Connect, 0, b"# serpent utf-8 python3.2\n{}".to_vec());
     connect.serializer = 1;
     let reply = exchange(&mut stream, connect).await.unwrap();
     assert_eq!(reply.kind, MessageType::ConnectFail);
@@ -125,11 +134,11 @@ async fn a_call_before_the_handshake_closes_the_connection() {
 async fn bad_calls_are_exceptions_and_the_connection_stays() {
     let (addr, _stop) = daemon(Config::default()).await;
     let mut stream = connected(addr).await;
-    let call = |method: &str, params: Value| {
-        json!({"object": pyro::USERS_NAME, "method": method, "params": params, "kwargs": {}})
-    };
+    let call = |method: &str, params: Value| json!({"object": pyro::USERS_NAME, "method": method, "params": params, "kwargs": {}});
 
-    let reply = exchange(&mut stream, Message::new(MessageType::Invoke, 1, b"{not json".to_vec())).await.unwrap();
+    let reply = exchange(&mut stream, Message::new(MessageType::Invoke, 1, b"{not json".to_vec()))
+        .await
+        .unwrap();
     assert_eq!(exception_of(&reply).0, "Pyro5.errors.SerializeError");
     assert_eq!(reply.seq, 1, "the reply carries the request's sequence number");
 
@@ -137,7 +146,10 @@ async fn bad_calls_are_exceptions_and_the_connection_stays() {
     assert_eq!(exception_of(&reply).0, "builtins.AttributeError");
 
     let reply = exchange(&mut stream, invoke(3, call("get_user", json!(["one"])))).await.unwrap();
-    assert_eq!(exception_of(&reply), ("builtins.TypeError".into(), "id must be int, not \"one\"".into()));
+    assert_eq!(
+        exception_of(&reply),
+        ("builtins.TypeError".into(), "id must be int, not \"one\"".into())
+    );
 
     let reply = exchange(&mut stream, invoke(4, call("get_user", json!([])))).await.unwrap();
     assert_eq!(exception_of(&reply).1, "get_user() missing required argument: 'id'");

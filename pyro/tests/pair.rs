@@ -42,14 +42,21 @@ async fn remote_exceptions_keep_their_python_class() {
     let (addr, _stop) = daemon().await;
     let mut users = UsersProxy::locate(&users_uri(addr), WAIT).await.unwrap();
 
-    let Err(Error::Remote(missing)) = users.get_user(42).await else { panic!("expected a remote error") };
+    let Err(Error::Remote(missing)) = users.get_user(42).await else {
+        panic!("expected a remote error")
+    };
     assert_eq!(missing.class, "builtins.LookupError");
     assert_eq!(missing.message(), "user 42 not found");
     assert!(missing.traceback.iter().any(|line| line.contains("example.users.get_user")));
 
     let Err(Error::Remote(invalid)) = users.create_user("Nobody", "nobody").await else { panic!() };
-    assert_eq!(invalid.to_string(), "builtins.ValueError: invalid email: must look like name@example.com");
-    let Err(Error::Remote(taken)) = users.create_user("Ada", "ADA@example.com").await else { panic!() };
+    assert_eq!(
+        invalid.to_string(),
+        "builtins.ValueError: invalid email: must look like name@example.com"
+    );
+    let Err(Error::Remote(taken)) = users.create_user("Ada", "ADA@example.com").await else {
+        panic!()
+    };
     assert_eq!(taken.message(), "a user with email ADA@example.com already exists");
 
     // The connection survives every exception.
@@ -60,18 +67,23 @@ async fn remote_exceptions_keep_their_python_class() {
 async fn the_handshake_brings_the_metadata_and_refuses_unknown_objects() {
     let (addr, _stop) = daemon().await;
     let host = addr.ip().to_string();
-    let proxy = pyro::client::Proxy::connect(&host, addr.port(), pyro::USERS_NAME, WAIT).await.unwrap();
+    let proxy =
+        pyro::client::Proxy::connect(&host, addr.port(), pyro::USERS_NAME, WAIT).await.unwrap();
     assert_eq!(proxy.metadata().methods, ["create_user", "get_user", "list_users"]);
 
     let refused = pyro::client::Proxy::connect(&host, addr.port(), "example.nothing", WAIT).await;
-    assert!(matches!(&refused, Err(Error::Rejected { reason, .. }) if reason == "unknown object"), "{refused:?}");
+    assert!(
+        matches!(&refused, Err(Error::Rejected { reason, .. }) if reason == "unknown object"),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_method_the_metadata_does_not_list_is_refused_locally() {
     let (addr, _stop) = daemon().await;
     let host = addr.ip().to_string();
-    let mut proxy = pyro::client::Proxy::connect(&host, addr.port(), pyro::USERS_NAME, WAIT).await.unwrap();
+    let mut proxy =
+        pyro::client::Proxy::connect(&host, addr.port(), pyro::USERS_NAME, WAIT).await.unwrap();
     let refused = proxy.call("delete_user", vec![1.into()], Default::default()).await;
     assert!(matches!(refused, Err(Error::NoSuchMethod { .. })), "{refused:?}");
 }

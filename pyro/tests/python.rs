@@ -93,7 +93,10 @@ fn python_calls_the_rust_daemon_through_the_name_server() {
     assert_eq!(lines.len(), expected.len(), "{stdout}");
     for (line, expected) in lines.iter().zip(expected) {
         let (head, tail) = expected.split_once("[..]").unwrap_or((expected, ""));
-        assert!(line.starts_with(head) && line.ends_with(tail), "got      {line}\nexpected {expected}");
+        assert!(
+            line.starts_with(head) && line.ends_with(tail),
+            "got      {line}\nexpected {expected}"
+        );
     }
 }
 
@@ -113,14 +116,23 @@ fn pyro_client_calls_a_python_daemon_through_the_name_server() {
     };
     let got = client(&["get", "1"]);
     assert!(got.status.success(), "{}", String::from_utf8_lossy(&got.stderr));
-    assert_eq!(String::from_utf8_lossy(&got.stdout), "{\"id\":1,\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\"}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&got.stdout),
+        "{\"id\":1,\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\"}\n"
+    );
 
     let created = client(&["create", "Barbara Liskov", "barbara@example.com"]);
-    assert_eq!(String::from_utf8_lossy(&created.stdout), "{\"id\":2,\"name\":\"Barbara Liskov\",\"email\":\"barbara@example.com\"}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&created.stdout),
+        "{\"id\":2,\"name\":\"Barbara Liskov\",\"email\":\"barbara@example.com\"}\n"
+    );
 
     let missing = client(&["get", "42"]);
     assert!(!missing.status.success());
-    assert_eq!(String::from_utf8_lossy(&missing.stderr), "error: remote builtins.LookupError: user 42 not found\n");
+    assert_eq!(
+        String::from_utf8_lossy(&missing.stderr),
+        "error: remote builtins.LookupError: user 42 not found\n"
+    );
 
     let invalid = client(&["create", "Nobody", "nobody"]);
     assert_eq!(
@@ -135,7 +147,14 @@ fn pyro_client_calls_a_python_daemon_through_the_name_server() {
 #[ignore = "needs Pyro5 (PYTHON_PEERS)"]
 fn an_unknown_name_and_a_missing_name_server_fail_in_one_line() {
     let (_ns, ns) = name_server();
-    let unknown = run(Command::new(env!("CARGO_BIN_EXE_pyro-client")).args(["--ns", &ns, "--name", "example.nobody", "get", "1"]));
+    let unknown = run(Command::new(env!("CARGO_BIN_EXE_pyro-client")).args([
+        "--ns",
+        &ns,
+        "--name",
+        "example.nobody",
+        "get",
+        "1",
+    ]));
     assert!(!unknown.status.success());
     assert_eq!(
         String::from_utf8_lossy(&unknown.stderr),
@@ -162,6 +181,7 @@ fn the_daemon_removes_its_name_when_it_stops() {
     let pid = server.0.id().to_string();
     assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     let _ = server.0.wait();
-    let lookup = run(Command::new(env!("CARGO_BIN_EXE_pyro-client")).args(["--ns", &ns, "get", "1"]));
+    let lookup =
+        run(Command::new(env!("CARGO_BIN_EXE_pyro-client")).args(["--ns", &ns, "get", "1"]));
     assert!(String::from_utf8_lossy(&lookup.stderr).contains("unknown name: example.users"));
 }

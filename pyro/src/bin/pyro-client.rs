@@ -68,7 +68,9 @@ async fn run(args: Args) -> Result<(), Error> {
     let mut users = UsersProxy::locate(&uri, Duration::from_millis(args.timeout_ms)).await?;
     match args.command {
         Some(Command::Get { id }) => print_user(&users.get_user(id).await?),
-        Some(Command::Create { name, email }) => print_user(&users.create_user(&name, &email).await?),
+        Some(Command::Create { name, email }) => {
+            print_user(&users.create_user(&name, &email).await?)
+        }
         Some(Command::List) => {
             for user in users.list_users().await? {
                 print_user(&user);

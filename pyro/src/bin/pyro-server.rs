@@ -53,7 +53,8 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let local = listener.local_addr()?;
-    let uri = Uri::Pyro { object: args.name.clone(), host: local.ip().to_string(), port: local.port() };
+    let uri =
+        Uri::Pyro { object: args.name.clone(), host: local.ip().to_string(), port: local.port() };
     println!("listening on {local}");
     println!("object {uri}");
 
@@ -71,14 +72,21 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let daemon = Daemon::new().with(args.name.clone(), Users::new(UserStore::with_sample_users()));
-    let config = Config { idle_timeout: Duration::from_secs(args.idle_timeout), ..Config::default() };
+    let config =
+        Config { idle_timeout: Duration::from_secs(args.idle_timeout), ..Config::default() };
     server::serve(listener, daemon, config, shutdown_signal()).await?;
 
     if let Some(mut name_server) = names {
         // The name server's connection may have timed out meanwhile; a fresh one is cheap.
         let removed = match name_server.remove(&args.name).await {
             Ok(removed) => Ok(removed),
-            Err(_) => match NameServer::connect(&args.ns.ip().to_string(), args.ns.port(), DEFAULT_TIMEOUT).await {
+            Err(_) => match NameServer::connect(
+                &args.ns.ip().to_string(),
+                args.ns.port(),
+                DEFAULT_TIMEOUT,
+            )
+            .await
+            {
                 Ok(mut fresh) => fresh.remove(&args.name).await,
                 Err(error) => Err(error),
             },

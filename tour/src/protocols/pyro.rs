@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 pub const PROTOCOL: Protocol = Protocol {
     name: "pyro",
-    model: "remote objects (Pyro5, with Python's name server)",
+    model: "remote objects (Pyro5)",
     transport: "TCP",
     run: |t| Box::pin(run(t)),
 };
@@ -23,7 +23,8 @@ const HINT: &str = "needs Python with Pyro5 for its name server: python3 -m venv
 
 async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     let python = std::env::var("PYTHON_PEERS").unwrap_or_else(|_| "python3".into());
-    let Ok(Some((name_server, ns_addr))) = tokio::task::spawn_blocking(move || start_name_server(&python)).await?
+    let Ok(Some((name_server, ns_addr))) =
+        tokio::task::spawn_blocking(move || start_name_server(&python)).await?
     else {
         return Ok(Step::Skipped(HINT.into()));
     };
@@ -35,13 +36,24 @@ async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
         let _ = stopped.await;
     })
     .await?;
-    let uri = Uri::Pyro { object: pyro::USERS_NAME.into(), host: addr.ip().to_string(), port: addr.port() };
+    let uri = Uri::Pyro {
+        object: pyro::USERS_NAME.into(),
+        host: addr.ip().to_string(),
+        port: addr.port(),
+    };
     let (ns_host, ns_port) = (ns_addr.ip().to_string(), ns_addr.port());
-    NameServer::connect(&ns_host, ns_port, DEFAULT_TIMEOUT).await?.register(pyro::USERS_NAME, &uri).await?;
+    NameServer::connect(&ns_host, ns_port, DEFAULT_TIMEOUT)
+        .await?
+        .register(pyro::USERS_NAME, &uri)
+        .await?;
     t.note(format!("pyro-server (Rust) serves {uri}, registered as {}", pyro::USERS_NAME));
 
-    let by_name = Uri::PyroName { name: pyro::USERS_NAME.into(), host: ns_host, port: Some(ns_port) };
-    t.sent(format!("lookup {by_name}, CONNECT {{\"handshake\": \"hello\", \"object\": \"{}\"}}", pyro::USERS_NAME));
+    let by_name =
+        Uri::PyroName { name: pyro::USERS_NAME.into(), host: ns_host, port: Some(ns_port) };
+    t.sent(format!(
+        "lookup {by_name}, CONNECT {{\"handshake\": \"hello\", \"object\": \"{}\"}}",
+        pyro::USERS_NAME
+    ));
     let mut users = UsersProxy::locate(&by_name, DEFAULT_TIMEOUT).await?;
     t.received("CONNECTOK with the methods create_user, get_user, list_users");
     t.sent(r#"INVOKE {"method": "get_user", "params": [1], ...}"#);
@@ -67,14 +79,18 @@ async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
 /// `None` when Python or Pyro5 is not there.
 fn start_name_server(python: &str) -> std::io::Result<Option<(Child, std::net::SocketAddr)>> {
     let args = ["-u", "-m", "Pyro5.nameserver", "-n", "127.0.0.1", "-p", "0"];
-    let Ok(mut child) = Command::new(python).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn() else {
+    let Ok(mut child) =
+        Command::new(python).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn()
+    else {
         return Ok(None);
     };
-    let stdout = child.stdout.take().expect("stdout was piped");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout was piped")).lines();
     // "NS running on 127.0.0.1:36733 (127.0.0.1)"; a Python without Pyro5 prints nothing.
-    let addr = BufReader::new(stdout).lines().map_while(Result::ok).find_map(|line| {
+    let addr = lines.by_ref().map_while(Result::ok).find_map(|line| {
         line.strip_prefix("NS running on ")?.split_whitespace().next()?.parse().ok()
     });
+    // Keep reading: a name server whose stdout is closed dies on its next line.
+    std::thread::spawn(move || lines.for_each(drop));
     match addr {
         Some(addr) => Ok(Some((child, addr))),
         None => {
