@@ -89,6 +89,9 @@ pub enum ProtocolError {
     Io(#[from] io::Error),
 }
 
+/// One annotation chunk: a 4-letter id (e.g. `CORR`) and its bytes.
+pub type Annotation = ([u8; 4], Vec<u8>);
+
 /// A message as it crosses the wire; the payload stays bytes (see [`crate::payload`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -98,7 +101,7 @@ pub struct Message {
     pub seq: u16,
     pub correlation_id: [u8; 16],
     /// Annotation chunks in order, e.g. `CORR`; each id is 4 ASCII letters.
-    pub annotations: Vec<([u8; 4], Vec<u8>)>,
+    pub annotations: Vec<Annotation>,
     pub data: Vec<u8>,
 }
 
@@ -225,7 +228,7 @@ pub async fn read_message(
     })
 }
 
-fn parse_annotations(mut chunks: &[u8]) -> Result<Vec<([u8; 4], Vec<u8>)>, ProtocolError> {
+fn parse_annotations(mut chunks: &[u8]) -> Result<Vec<Annotation>, ProtocolError> {
     let mut annotations = Vec::new();
     while !chunks.is_empty() {
         let Some((head, rest)) = chunks.split_first_chunk::<8>() else {
