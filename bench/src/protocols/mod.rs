@@ -8,6 +8,7 @@ mod floor;
 mod grpc;
 mod ice;
 mod jsonrpc;
+mod pyro;
 mod rest;
 mod tcp;
 mod udp;
@@ -53,6 +54,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("websocket", websocket::jobs),
     ("grpc", grpc::jobs),
     ("ice", ice::jobs),
+    ("pyro", pyro::jobs),
     ("amqp", amqp::jobs),
 ];
 

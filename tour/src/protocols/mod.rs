@@ -7,6 +7,7 @@ mod amqp;
 mod grpc;
 mod ice;
 mod jsonrpc;
+mod pyro;
 mod rest;
 mod tcp;
 mod udp;
@@ -24,6 +25,7 @@ pub const ALL: &[Protocol] = &[
     websocket::PROTOCOL,
     grpc::PROTOCOL,
     ice::PROTOCOL,
+    pyro::PROTOCOL,
     amqp::PROTOCOL,
 ];
 
