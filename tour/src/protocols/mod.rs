@@ -7,6 +7,7 @@ mod amqp;
 mod grpc;
 mod jsonrpc;
 mod rest;
+mod soap;
 mod tcp;
 mod udp;
 mod websocket;
@@ -20,6 +21,7 @@ pub const ALL: &[Protocol] = &[
     tcp::PROTOCOL,
     jsonrpc::PROTOCOL,
     rest::PROTOCOL,
+    soap::PROTOCOL,
     websocket::PROTOCOL,
     grpc::PROTOCOL,
     amqp::PROTOCOL,
