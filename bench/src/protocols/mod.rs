@@ -8,6 +8,7 @@ mod floor;
 mod grpc;
 mod jsonrpc;
 mod rest;
+mod soap;
 mod tcp;
 mod udp;
 mod websocket;
@@ -49,6 +50,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("tcp", tcp::jobs),
     ("jsonrpc", jsonrpc::jobs),
     ("rest", rest::jobs),
+    ("soap", soap::jobs),
     ("websocket", websocket::jobs),
     ("grpc", grpc::jobs),
     ("amqp", amqp::jobs),
