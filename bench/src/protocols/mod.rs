@@ -10,6 +10,7 @@ mod ice;
 mod jsonrpc;
 mod pyro;
 mod rest;
+mod soap;
 mod tcp;
 mod udp;
 mod websocket;
@@ -51,6 +52,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("tcp", tcp::jobs),
     ("jsonrpc", jsonrpc::jobs),
     ("rest", rest::jobs),
+    ("soap", soap::jobs),
     ("websocket", websocket::jobs),
     ("grpc", grpc::jobs),
     ("ice", ice::jobs),

@@ -9,6 +9,7 @@ mod ice;
 mod jsonrpc;
 mod pyro;
 mod rest;
+mod soap;
 mod tcp;
 mod udp;
 mod websocket;
@@ -22,6 +23,7 @@ pub const ALL: &[Protocol] = &[
     tcp::PROTOCOL,
     jsonrpc::PROTOCOL,
     rest::PROTOCOL,
+    soap::PROTOCOL,
     websocket::PROTOCOL,
     grpc::PROTOCOL,
     ice::PROTOCOL,
