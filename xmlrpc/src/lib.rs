@@ -13,6 +13,8 @@
 use dxr::{Fault, Value};
 
 pub use common::{NewUser, User, UserError};
+/// dxr, whose `Value` is in this crate's API.
+pub use dxr;
 
 pub mod client;
 pub mod guard;

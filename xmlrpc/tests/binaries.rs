@@ -89,3 +89,20 @@ fault         users.get(99) -> 1001: user 99 not found
     };
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn the_minimal_example_makes_a_call_and_gets_a_fault() {
+    // Cargo builds examples before the integration tests run; the binary sits in `examples/`.
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_xmlrpc-server"))
+        .with_file_name("examples")
+        .join("minimal");
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(Command::new(exe).output());
+    });
+    let output = finished.recv_timeout(WAIT).expect("minimal finished in time").unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{out}");
+    assert!(out.contains("= user {email: \"ada@example.com\", id: 1, name: \"Ada Lovelace\"}"), "{out}");
+    assert!(out.contains("= fault 1001: user 99 not found"), "{out}");
+}

@@ -11,6 +11,7 @@ mod rest;
 mod tcp;
 mod udp;
 mod websocket;
+mod xmlrpc;
 
 use crate::harness::{Measurement, Settings};
 use futures_util::future::LocalBoxFuture;
@@ -48,6 +49,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("udp", udp::jobs),
     ("tcp", tcp::jobs),
     ("jsonrpc", jsonrpc::jobs),
+    ("xmlrpc", xmlrpc::jobs),
     ("rest", rest::jobs),
     ("websocket", websocket::jobs),
     ("grpc", grpc::jobs),

@@ -10,6 +10,7 @@ mod rest;
 mod tcp;
 mod udp;
 mod websocket;
+mod xmlrpc;
 
 use crate::outcome::{Step, Transcript};
 use futures_util::future::LocalBoxFuture;
@@ -19,6 +20,7 @@ pub const ALL: &[Protocol] = &[
     udp::PROTOCOL,
     tcp::PROTOCOL,
     jsonrpc::PROTOCOL,
+    xmlrpc::PROTOCOL,
     rest::PROTOCOL,
     websocket::PROTOCOL,
     grpc::PROTOCOL,
