@@ -103,6 +103,9 @@ fn the_minimal_example_makes_a_call_and_gets_a_fault() {
     let output = finished.recv_timeout(WAIT).expect("minimal finished in time").unwrap();
     let out = String::from_utf8(output.stdout).unwrap();
     assert!(output.status.success(), "{out}");
-    assert!(out.contains("= user {email: \"ada@example.com\", id: 1, name: \"Ada Lovelace\"}"), "{out}");
+    assert!(
+        out.contains("= user {email: \"ada@example.com\", id: 1, name: \"Ada Lovelace\"}"),
+        "{out}"
+    );
     assert!(out.contains("= fault 1001: user 99 not found"), "{out}");
 }

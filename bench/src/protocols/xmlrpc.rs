@@ -32,9 +32,8 @@ pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Mea
 
 pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
     let addr = start(settings).await?;
-    let clients = (0..settings.connections)
-        .map(|_| Client::new(addr))
-        .collect::<Result<Vec<_>, _>>()?;
+    let clients =
+        (0..settings.connections).map(|_| Client::new(addr)).collect::<Result<Vec<_>, _>>()?;
     harness::throughput(settings, clients, async |client| {
         client.get_user(1).await?;
         Ok(())
