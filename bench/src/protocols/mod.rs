@@ -14,6 +14,7 @@ mod soap;
 mod tcp;
 mod udp;
 mod websocket;
+mod xmlrpc;
 
 use crate::harness::{Measurement, Settings};
 use futures_util::future::LocalBoxFuture;
@@ -51,6 +52,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("udp", udp::jobs),
     ("tcp", tcp::jobs),
     ("jsonrpc", jsonrpc::jobs),
+    ("xmlrpc", xmlrpc::jobs),
     ("rest", rest::jobs),
     ("soap", soap::jobs),
     ("websocket", websocket::jobs),

@@ -13,6 +13,7 @@ mod soap;
 mod tcp;
 mod udp;
 mod websocket;
+mod xmlrpc;
 
 use crate::outcome::{Step, Transcript};
 use futures_util::future::LocalBoxFuture;
@@ -22,6 +23,7 @@ pub const ALL: &[Protocol] = &[
     udp::PROTOCOL,
     tcp::PROTOCOL,
     jsonrpc::PROTOCOL,
+    xmlrpc::PROTOCOL,
     rest::PROTOCOL,
     soap::PROTOCOL,
     websocket::PROTOCOL,
