@@ -15,11 +15,12 @@
 use crate::schema::{self, Backend, Limits, UsersSchema};
 use crate::{HTTP_PATH, WS_PATH};
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_axum::{GraphQL, GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, Query, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, get_service};
 use hyper::server::conn::http1;
@@ -107,7 +108,12 @@ pub fn router(
     let graphql = GraphQL::new(schema);
     Router::new()
         .route("/", get(graphiql))
-        .route(HTTP_PATH, get_service(graphql.clone()).post_service(graphql))
+        .route(
+            HTTP_PATH,
+            get_service(graphql.clone())
+                .route_layer(middleware::from_fn(no_mutations_over_get))
+                .post_service(graphql),
+        )
         .route(WS_PATH, get(subscribe).with_state(subscriptions))
         .layer(
             ServiceBuilder::new()
@@ -151,6 +157,36 @@ async fn subscribe(
             drop((slot, running));
         })
         .into_response()
+}
+
+/// `GET` must not change anything (caches and prefetching browsers repeat GETs at will), so
+/// a mutation sent with `GET` gets 405 and `Allow: POST`, as GraphQL over HTTP requires.
+async fn no_mutations_over_get(request: Request, next: Next) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Params {
+        query: String,
+        operation_name: Option<String>,
+    }
+    let Ok(Query(params)) = Query::<Params>::try_from_uri(request.uri()) else {
+        return next.run(request).await;
+    };
+    let Ok(document) = async_graphql::parser::parse_query(&params.query) else {
+        return next.run(request).await;
+    };
+    let is_mutation = match (&document.operations, params.operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), _) => operation.node.ty == OperationType::Mutation,
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .get(name)
+            .is_some_and(|operation| operation.node.ty == OperationType::Mutation),
+        // Several operations and no name: GraphQL itself refuses that, with its own error.
+        (DocumentOperations::Multiple(_), None) => false,
+    };
+    if !is_mutation {
+        return next.run(request).await;
+    }
+    let body = serde_json::json!({ "errors": [{ "message": "mutations need POST" }] });
+    (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], axum::Json(body)).into_response()
 }
 
 /// Error answers made by the transport rather than by GraphQL (body too large, timeout, not a
