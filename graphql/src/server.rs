@@ -112,7 +112,8 @@ pub fn router(
             HTTP_PATH,
             get_service(graphql.clone())
                 .route_layer(middleware::from_fn(no_mutations_over_get))
-                .post_service(graphql),
+                .post_service(graphql)
+                .route_layer(middleware::from_fn(media_types)),
         )
         .route(WS_PATH, get(subscribe).with_state(subscriptions))
         .layer(
@@ -187,6 +188,78 @@ async fn no_mutations_over_get(request: Request, next: Next) -> Response {
     }
     let body = serde_json::json!({ "errors": [{ "message": "mutations need POST" }] });
     (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], axum::Json(body)).into_response()
+}
+
+/// Largest GraphQL answer [`media_types`] reads to tell a request error from a result; request
+/// errors are short, results longer than this pass untouched.
+const REQUEST_ERROR_PEEK: usize = 16 * 1024;
+
+/// What GraphQL over HTTP asks of media types, where async-graphql-axum differs:
+///
+/// - the answer is `application/json` unless the client accepts
+///   `application/graphql-response+json` (async-graphql-axum always says the latter);
+/// - with `application/graphql-response+json`, a request that never executed (it did not
+///   parse, failed validation, or had bad variables) gets 400 and no `data`;
+/// - a `POST` whose body is not declared `application/json` gets 415 instead of being guessed
+///   at (async-graphql-axum would also take multipart uploads and `application/graphql`, which
+///   this schema has no use for).
+async fn media_types(request: Request, next: Next) -> Response {
+    let accepts_graphql_response = request
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.contains("application/graphql-response+json"));
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/json"));
+    if request.method() == axum::http::Method::POST && !is_json {
+        let message = "Content-Type must be application/json";
+        let body = serde_json::json!({ "errors": [{ "message": message }] });
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, axum::Json(body)).into_response();
+    }
+    let response = next.run(request).await;
+    let is_graphql_answer = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/graphql-response+json"));
+    if !is_graphql_answer {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let media_type = if accepts_graphql_response {
+        "application/graphql-response+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    let short = axum::body::HttpBody::size_hint(&body)
+        .upper()
+        .is_some_and(|length| length <= REQUEST_ERROR_PEEK as u64);
+    if !(accepts_graphql_response && short && parts.status == StatusCode::OK) {
+        return Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, REQUEST_ERROR_PEEK).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer could not be read").into_response();
+    };
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        // A request error: errors, no data, and no error points into data (has no `path`).
+        Ok(serde_json::Value::Object(mut answer))
+            if answer.get("data").is_none_or(serde_json::Value::is_null)
+                && answer.get("errors").and_then(|e| e.as_array()).is_some_and(|errors| {
+                    !errors.is_empty() && errors.iter().all(|error| error.get("path").is_none())
+                }) =>
+        {
+            answer.remove("data");
+            parts.status = StatusCode::BAD_REQUEST;
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let body = serde_json::to_vec(&answer).unwrap_or_default();
+            Response::from_parts(parts, axum::body::Body::from(body))
+        }
+        _ => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
 }
 
 /// Error answers made by the transport rather than by GraphQL (body too large, timeout, not a
