@@ -96,5 +96,8 @@ fn the_minimal_example_prints_the_answer() {
     wait_with_timeout(&mut child);
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{output:?}");
-    assert_eq!(String::from_utf8(output.stdout).unwrap(), "{\"data\":{\"user\":{\"name\":\"Ada Lovelace\"}}}\n");
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "{\"data\":{\"user\":{\"name\":\"Ada Lovelace\"}}}\n"
+    );
 }

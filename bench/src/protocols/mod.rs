@@ -5,6 +5,7 @@
 
 mod amqp;
 mod floor;
+mod graphql;
 mod grpc;
 mod jsonrpc;
 mod rest;
@@ -50,6 +51,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("jsonrpc", jsonrpc::jobs),
     ("rest", rest::jobs),
     ("websocket", websocket::jobs),
+    ("graphql", graphql::jobs),
     ("grpc", grpc::jobs),
     ("amqp", amqp::jobs),
 ];

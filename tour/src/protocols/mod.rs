@@ -4,6 +4,7 @@
 //! `pub const PROTOCOL: Protocol` naming its step.
 
 mod amqp;
+mod graphql;
 mod grpc;
 mod jsonrpc;
 mod rest;
@@ -21,6 +22,7 @@ pub const ALL: &[Protocol] = &[
     jsonrpc::PROTOCOL,
     rest::PROTOCOL,
     websocket::PROTOCOL,
+    graphql::PROTOCOL,
     grpc::PROTOCOL,
     amqp::PROTOCOL,
 ];
