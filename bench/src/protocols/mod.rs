@@ -5,6 +5,7 @@
 
 mod amqp;
 mod floor;
+mod graphql;
 mod grpc;
 mod ice;
 mod jsonrpc;
@@ -56,6 +57,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("rest", rest::jobs),
     ("soap", soap::jobs),
     ("websocket", websocket::jobs),
+    ("graphql", graphql::jobs),
     ("grpc", grpc::jobs),
     ("ice", ice::jobs),
     ("pyro", pyro::jobs),

@@ -4,6 +4,7 @@
 //! `pub const PROTOCOL: Protocol` naming its step.
 
 mod amqp;
+mod graphql;
 mod grpc;
 mod ice;
 mod jsonrpc;
@@ -27,6 +28,7 @@ pub const ALL: &[Protocol] = &[
     rest::PROTOCOL,
     soap::PROTOCOL,
     websocket::PROTOCOL,
+    graphql::PROTOCOL,
     grpc::PROTOCOL,
     ice::PROTOCOL,
     pyro::PROTOCOL,
