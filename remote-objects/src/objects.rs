@@ -83,7 +83,7 @@ impl Directory for DirectoryServer {
             let done = index as u64 + 1;
             // Ten updates per import at most, and always the last one.
             if let Some(callback) = &progress
-                && (done == total || done % total.div_ceil(10).max(1) == 0)
+                && (done == total || done.is_multiple_of(total.div_ceil(10).max(1)))
             {
                 // The callback gets the caller's context: the same deadline and trace.
                 if let Err(error) = callback.update(context, done, total).await {
