@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tarpc::client;
 use tarpc::context::{self, Context};
-use tokio::sync::watch;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// The deadline [`context`] gives a call: short, because every call here is quick; a call
@@ -83,17 +83,21 @@ pub async fn progress(addr: SocketAddr) -> std::io::Result<crate::ProgressClient
     Ok(crate::ProgressClient::new(client::Config::default(), transport).spawn())
 }
 
-/// The client's callback object: it records the latest `(done, total)` the server reported.
+/// The client's callback object: it passes each `(done, total)` the server reports on.
 #[derive(Debug, Clone)]
 pub struct ProgressListener {
-    latest: Arc<watch::Sender<(u64, u64)>>,
+    updates: mpsc::Sender<(u64, u64)>,
     calls: Arc<AtomicU64>,
 }
+
+/// Updates queued for the reader of [`Callback::updates`]; beyond that they are dropped, so
+/// a server that floods the callback cannot make the client buffer without limit.
+pub const MAX_QUEUED_UPDATES: usize = 64;
 
 impl Progress for ProgressListener {
     async fn update(self, _: Context, done: u64, total: u64) {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        self.latest.send_replace((done, total));
+        let _ = self.updates.try_send((done, total));
     }
 }
 
@@ -101,8 +105,8 @@ impl Progress for ProgressListener {
 #[derive(Debug)]
 pub struct Callback {
     pub addr: SocketAddr,
-    /// Every update as it arrives: `(done, total)`.
-    pub updates: watch::Receiver<(u64, u64)>,
+    /// Every update in the order it arrived: `(done, total)`.
+    pub updates: mpsc::Receiver<(u64, u64)>,
     calls: Arc<AtomicU64>,
     stop: CancellationToken,
 }
@@ -123,8 +127,8 @@ impl Drop for Callback {
 /// Serves a [`Progress`] callback on a free port of `ip` until the returned [`Callback`] is
 /// dropped. The server can reach it only if `ip` is an address the server can connect to.
 pub async fn listen_for_progress(ip: std::net::IpAddr) -> std::io::Result<Callback> {
-    let (latest, updates) = watch::channel((0, 0));
-    let listener = ProgressListener { latest: Arc::new(latest), calls: Arc::default() };
+    let (sender, updates) = mpsc::channel(MAX_QUEUED_UPDATES);
+    let listener = ProgressListener { updates: sender, calls: Arc::default() };
     let calls = Arc::clone(&listener.calls);
     let stop = CancellationToken::new();
     let config = Config { max_connections: 4, ..Config::default() };

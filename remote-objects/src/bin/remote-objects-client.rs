@@ -152,15 +152,11 @@ async fn import(
     let report = loop {
         tokio::select! {
             report = &mut call => break report??,
-            Ok(()) = callback.updates.changed() => {
-                let (done, total) = *callback.updates.borrow_and_update();
-                println!("progress: {done}/{total}");
-            }
+            Some((done, total)) = callback.updates.recv() => println!("progress: {done}/{total}"),
         }
     };
-    // Updates that arrived together with the answer.
-    if callback.updates.has_changed().unwrap_or(false) {
-        let (done, total) = *callback.updates.borrow_and_update();
+    // Each update was answered before the server went on, so the last ones are queued here.
+    while let Ok((done, total)) = callback.updates.try_recv() {
         println!("progress: {done}/{total}");
     }
     println!(
