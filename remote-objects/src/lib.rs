@@ -26,6 +26,11 @@ pub mod names;
 pub mod objects;
 pub mod server;
 
+// What a user of this crate needs to name its types (`tarpc::context::Context`,
+// `tarpc::client::RpcError`) and to stop its servers, without a dependency of its own.
+pub use tarpc;
+pub use tokio_util::sync::CancellationToken;
+
 /// The port `remote-objects-names` listens on unless told otherwise (Pyro's name server uses
 /// 9090, so both can run side by side).
 pub const DEFAULT_PORT: u16 = 7883;
@@ -226,5 +231,17 @@ pub mod transport {
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
         Ok(wrap(stream, crate::MAX_FRAME))
+    }
+
+    /// The size on the wire of the request frame a proxy sends for `message` (for example
+    /// `DirectoryRequest::GetUser { id: 1 }`): the length prefix and tarpc's JSON request.
+    pub fn request_frame_bytes<Req: Serialize>(message: Req) -> usize {
+        let request = tarpc::ClientMessage::Request(tarpc::Request {
+            context: crate::client::context(),
+            id: 1,
+            message,
+        });
+        // Serializing plain data into memory cannot fail.
+        4 + serde_json::to_vec(&request).map_or(0, |json| json.len())
     }
 }

@@ -7,6 +7,7 @@ mod amqp;
 mod floor;
 mod grpc;
 mod jsonrpc;
+mod remote_objects;
 mod rest;
 mod tcp;
 mod udp;
@@ -51,6 +52,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("rest", rest::jobs),
     ("websocket", websocket::jobs),
     ("grpc", grpc::jobs),
+    ("remote-objects", remote_objects::jobs),
     ("amqp", amqp::jobs),
 ];
 

@@ -6,6 +6,7 @@
 mod amqp;
 mod grpc;
 mod jsonrpc;
+mod remote_objects;
 mod rest;
 mod tcp;
 mod udp;
@@ -22,6 +23,7 @@ pub const ALL: &[Protocol] = &[
     rest::PROTOCOL,
     websocket::PROTOCOL,
     grpc::PROTOCOL,
+    remote_objects::PROTOCOL,
     amqp::PROTOCOL,
 ];
 
