@@ -10,6 +10,7 @@ mod grpc;
 mod ice;
 mod jsonrpc;
 mod pyro;
+mod remote_objects;
 mod rest;
 mod soap;
 mod tcp;
@@ -61,6 +62,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("grpc", grpc::jobs),
     ("ice", ice::jobs),
     ("pyro", pyro::jobs),
+    ("remote-objects", remote_objects::jobs),
     ("amqp", amqp::jobs),
 ];
 

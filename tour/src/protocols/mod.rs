@@ -9,6 +9,7 @@ mod grpc;
 mod ice;
 mod jsonrpc;
 mod pyro;
+mod remote_objects;
 mod rest;
 mod soap;
 mod tcp;
@@ -32,6 +33,7 @@ pub const ALL: &[Protocol] = &[
     grpc::PROTOCOL,
     ice::PROTOCOL,
     pyro::PROTOCOL,
+    remote_objects::PROTOCOL,
     amqp::PROTOCOL,
 ];
 
