@@ -7,6 +7,7 @@ mod amqp;
 mod floor;
 mod grpc;
 mod jsonrpc;
+mod kafka;
 mod rest;
 mod tcp;
 mod udp;
@@ -52,6 +53,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("websocket", websocket::jobs),
     ("grpc", grpc::jobs),
     ("amqp", amqp::jobs),
+    ("kafka", kafka::jobs),
 ];
 
 /// The protocols `--only` accepts (the floor is always measured).
