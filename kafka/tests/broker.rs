@@ -1,12 +1,14 @@
-//! Against a real Kafka-protocol broker on `KAFKA_BROKERS` (tansu under `.ci/run`, or the
-//! `apache/kafka` image from docker-compose.yml). Every test uses its own topics and groups.
+//! The group scenarios, each twice: against a real Kafka-protocol broker on `KAFKA_BROKERS`
+//! (tansu under `.ci/run`, or the `apache/kafka` image from docker-compose.yml; ignored without
+//! one) and against librdkafka's in-process mock cluster (always). Every run uses topics and
+//! groups of its own.
 
 mod support;
 
 use common::Order;
 use kafka::consumer::{Rebalanced, Seek, read_dead_letters};
 use kafka::message::sample_order;
-use kafka::{ConsumerConfig, DeliveryMode};
+use kafka::{ConsumerConfig, DeliveryMode, Topics};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use support::*;
@@ -17,11 +19,8 @@ fn order_for(id: u64) -> Order {
     Order { customer: format!("customer-{}", id % 12), ..sample_order(id) }
 }
 
-#[tokio::test]
-#[ignore = "needs a Kafka broker"]
-async fn keyed_orders_keep_their_partition_and_their_order() {
-    let brokers = broker();
-    let topics = fresh_topics(&brokers, "keyed").await;
+async fn keyed_orders_keep_their_partition_and_their_order(brokers: &str, topics: Topics) {
+    let brokers = brokers.to_owned();
     let report = producer(&brokers, &topics)
         .send_orders((1..=120).map(order_for), DeliveryMode::default())
         .await;
@@ -76,11 +75,8 @@ async fn wait_for_split(
     }
 }
 
-#[tokio::test]
-#[ignore = "needs a Kafka broker"]
-async fn two_members_of_a_group_split_the_partitions() {
-    let brokers = broker();
-    let topics = fresh_topics(&brokers, "split").await;
+async fn two_members_of_a_group_split_the_partitions(brokers: &str, topics: Topics) {
+    let brokers = brokers.to_owned();
     let config = group_config("split");
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut first = spawn_consumer(&brokers, &topics, &config, 1, tx.clone());
@@ -105,11 +101,11 @@ async fn two_members_of_a_group_split_the_partitions() {
     second.stop().await;
 }
 
-#[tokio::test]
-#[ignore = "needs a Kafka broker"]
-async fn a_new_group_replays_the_log_and_an_old_one_resumes_where_it_committed() {
-    let brokers = broker();
-    let topics = fresh_topics(&brokers, "replay").await;
+async fn a_new_group_replays_the_log_and_an_old_one_resumes_where_it_committed(
+    brokers: &str,
+    topics: Topics,
+) {
+    let brokers = brokers.to_owned();
     let producer = producer(&brokers, &topics);
     assert_eq!(
         producer
@@ -152,11 +148,8 @@ async fn a_new_group_replays_the_log_and_an_old_one_resumes_where_it_committed()
     running.stop().await;
 }
 
-#[tokio::test]
-#[ignore = "needs a Kafka broker"]
-async fn poison_goes_to_the_dead_letter_topic_with_the_reason() {
-    let brokers = broker();
-    let topics = fresh_topics(&brokers, "dlq").await;
+async fn poison_goes_to_the_dead_letter_topic_with_the_reason(brokers: &str, topics: Topics) {
+    let brokers = brokers.to_owned();
     let producer = producer(&brokers, &topics);
     producer.send_raw(b"customer-1", b"{\"id\": 1}").await.unwrap();
     producer.send_order(&order_for(2)).await.unwrap();
@@ -181,12 +174,9 @@ async fn poison_goes_to_the_dead_letter_topic_with_the_reason() {
     assert!(reason.starts_with("value is not an order: missing field `customer`"), "{reason}");
 }
 
-#[test]
-#[ignore = "needs a Kafka broker"]
-fn a_consumer_killed_mid_stream_loses_nothing() {
-    let brokers = broker();
+fn a_consumer_killed_mid_stream_loses_nothing(brokers: &str, topics: Topics) {
+    let brokers = brokers.to_owned();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let topics = runtime.block_on(fresh_topics(&brokers, "sigkill"));
     let group = unique("sigkill");
     let args = [
         "--topic",
@@ -247,4 +237,100 @@ fn a_consumer_killed_mid_stream_loses_nothing() {
         again.insert(processed_id(&line).unwrap());
     }
     replay.terminate();
+}
+
+/// Each scenario against the real broker and against the mock cluster.
+mod real {
+    use super::*;
+
+    #[tokio::test]
+    #[ignore = "needs a Kafka broker"]
+    async fn keyed_orders_keep_their_partition_and_their_order() {
+        let brokers = broker();
+        let topics = fresh_topics(&brokers, "keyed").await;
+        super::keyed_orders_keep_their_partition_and_their_order(&brokers, topics).await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a Kafka broker"]
+    async fn two_members_of_a_group_split_the_partitions() {
+        let brokers = broker();
+        let topics = fresh_topics(&brokers, "split").await;
+        super::two_members_of_a_group_split_the_partitions(&brokers, topics).await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a Kafka broker"]
+    async fn a_new_group_replays_the_log_and_an_old_one_resumes_where_it_committed() {
+        let brokers = broker();
+        let topics = fresh_topics(&brokers, "replay").await;
+        super::a_new_group_replays_the_log_and_an_old_one_resumes_where_it_committed(
+            &brokers, topics,
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a Kafka broker"]
+    async fn poison_goes_to_the_dead_letter_topic_with_the_reason() {
+        let brokers = broker();
+        let topics = fresh_topics(&brokers, "dlq").await;
+        super::poison_goes_to_the_dead_letter_topic_with_the_reason(&brokers, topics).await;
+    }
+
+    #[test]
+    #[ignore = "needs a Kafka broker"]
+    fn a_consumer_killed_mid_stream_loses_nothing() {
+        let brokers = broker();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let topics = runtime.block_on(fresh_topics(&brokers, "sigkill"));
+        super::a_consumer_killed_mid_stream_loses_nothing(&brokers, topics);
+    }
+}
+
+mod mock {
+    use super::*;
+
+    #[tokio::test]
+    async fn keyed_orders_keep_their_partition_and_their_order() {
+        let (cluster, topics) = mock_cluster("keyed");
+        super::keyed_orders_keep_their_partition_and_their_order(
+            &cluster.bootstrap_servers(),
+            topics,
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn two_members_of_a_group_split_the_partitions() {
+        let (cluster, topics) = mock_cluster("split");
+        super::two_members_of_a_group_split_the_partitions(&cluster.bootstrap_servers(), topics)
+            .await;
+    }
+
+    #[tokio::test]
+    async fn a_new_group_replays_the_log_and_an_old_one_resumes_where_it_committed() {
+        let (cluster, topics) = mock_cluster("replay");
+        super::a_new_group_replays_the_log_and_an_old_one_resumes_where_it_committed(
+            &cluster.bootstrap_servers(),
+            topics,
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn poison_goes_to_the_dead_letter_topic_with_the_reason() {
+        let (cluster, topics) = mock_cluster("dlq");
+        super::poison_goes_to_the_dead_letter_topic_with_the_reason(
+            &cluster.bootstrap_servers(),
+            topics,
+        )
+        .await;
+    }
+
+    #[test]
+    fn a_consumer_killed_mid_stream_loses_nothing() {
+        let (cluster, topics) = mock_cluster("sigkill");
+        super::a_consumer_killed_mid_stream_loses_nothing(&cluster.bootstrap_servers(), topics);
+    }
 }

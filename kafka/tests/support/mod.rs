@@ -217,3 +217,14 @@ impl Drop for Spawned {
 pub fn processed_id(line: &str) -> Option<u64> {
     line.strip_prefix("processed order ")?.split(' ').next()?.parse().ok()
 }
+
+/// A one-broker mock cluster with fresh topics (3 partitions; the mock has no CreateTopics).
+pub fn mock_cluster(
+    what: &str,
+) -> (rdkafka::mocking::MockCluster<'static, rdkafka::producer::DefaultProducerContext>, Topics) {
+    let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
+    let topics = Topics::new(&unique(what));
+    cluster.create_topic(&topics.events, 3, 1).unwrap();
+    cluster.create_topic(&topics.dead_letters, 1, 1).unwrap();
+    (cluster, topics)
+}
