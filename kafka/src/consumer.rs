@@ -592,3 +592,21 @@ pub async fn read_topic(
     }
     Ok(events)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Seek;
+
+    #[test]
+    fn seek_takes_an_offset_a_time_or_an_age() {
+        assert_eq!("42".parse(), Ok(Seek::Offset(42)));
+        assert_eq!("@1733140800000".parse(), Ok(Seek::Time(1_733_140_800_000)));
+        let Ok(Seek::Time(ten_minutes_ago)) = "10m".parse::<Seek>() else { panic!("an age") };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+        let age = now.as_millis() as i64 - ten_minutes_ago;
+        assert!((600_000..605_000).contains(&age), "{age}");
+        for bad in ["", "-1", "x", "10y", "@soon", "m", "99999999999999999999d"] {
+            assert!(bad.parse::<Seek>().is_err(), "{bad:?} accepted");
+        }
+    }
+}

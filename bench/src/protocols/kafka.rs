@@ -24,7 +24,8 @@ struct Broker {
 
 impl Broker {
     async fn open(scenario: &str) -> anyhow::Result<Result<Self, String>> {
-        let brokers = std::env::var("KAFKA_BROKERS").unwrap_or_else(|_| kafka::DEFAULT_BROKERS.into());
+        let brokers =
+            std::env::var("KAFKA_BROKERS").unwrap_or_else(|_| kafka::DEFAULT_BROKERS.into());
         if let Err(error) = check_broker(&brokers, Duration::from_secs(2)).await {
             return Ok(Err(error.to_string()));
         }
@@ -128,7 +129,9 @@ pub async fn latency(settings: &Settings) -> anyhow::Result<Measurement> {
 pub fn jobs(_: &Settings) -> Vec<Job> {
     use Kind::{Sequential, Throughput};
     vec![
-        job("kafka", "order, produce → consume", Sequential, wire_bytes, |s| Box::pin(latency(s))),
+        job("kafka", "order, produce → consume", Sequential, wire_bytes, |s| {
+            Box::pin(latency(s))
+        }),
         job("kafka", "produce, pipelined reports", Throughput, wire_bytes, |s| {
             Box::pin(produce(s, DeliveryMode::default()))
         }),

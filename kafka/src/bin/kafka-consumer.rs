@@ -80,13 +80,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut consumer = OrderConsumer::new(&args.broker.brokers, topics.clone(), &config)
         .context("creating the consumer")?;
-    if let Some(mut rebalances) = consumer.rebalances() {
-        tokio::spawn(async move {
-            while let Some(rebalanced) = rebalances.recv().await {
-                println!("{rebalanced}");
-            }
-        });
-    }
+    // Rebalances are reported from librdkafka's callback; print them as they come.
+    let mut rebalances = consumer.rebalances().context("rebalances taken")?;
+    let printer = tokio::spawn(async move {
+        while let Some(rebalanced) = rebalances.recv().await {
+            println!("{rebalanced}");
+        }
+    });
     println!("consuming topic `{}` in group `{}` (at least once)", topics.events, args.group);
     let work = Duration::from_millis(args.work_ms);
     let outcome = match args.max_events {
@@ -106,6 +106,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
     };
     let stats = consumer.stats();
+    // Dropping the consumer ends the rebalance channel: the printer prints what is left, ends.
+    drop(consumer);
+    let _ = printer.await;
     println!("stopped: {} processed, {} dead-lettered", stats.processed, stats.dead_lettered);
     outcome?;
     Ok(())

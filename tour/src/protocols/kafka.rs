@@ -8,8 +8,8 @@ use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use kafka::consumer::read_dead_letters;
 use kafka::message::{describe, encode_order, order_key, sample_order};
 use kafka::producer::ProducerConfig;
-use kafka::{ConsumerConfig, OrderConsumer, OrderProducer, Topics, check_broker};
 use kafka::rdkafka::mocking::MockCluster;
+use kafka::{ConsumerConfig, OrderConsumer, OrderProducer, Topics, check_broker};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -56,7 +56,11 @@ async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     result
 }
 
-async fn exchange_orders(t: &mut Transcript, brokers: &str, topics: &Topics) -> anyhow::Result<Step> {
+async fn exchange_orders(
+    t: &mut Transcript,
+    brokers: &str,
+    topics: &Topics,
+) -> anyhow::Result<Step> {
     let producer = OrderProducer::new(brokers, topics.clone(), &ProducerConfig::default())?;
     let orders: Vec<_> = (1..=3).map(sample_order).collect();
     for order in &orders {
@@ -133,10 +137,7 @@ async fn wait_for_dead_letter(brokers: &str, topics: &Topics) -> anyhow::Result<
     for _ in 0..100 {
         let letters = read_dead_letters(brokers, topics, 1, Duration::from_secs(5)).await?;
         if let Some(letter) = letters.first() {
-            return Ok(format!(
-                "reason header: {}",
-                letter.reason.as_deref().unwrap_or("none")
-            ));
+            return Ok(format!("reason header: {}", letter.reason.as_deref().unwrap_or("none")));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -1,6 +1,6 @@
 """Looks at a Kafka cluster with kafka-python: topics, offsets and consumer groups.
 
-usage: inspect.py topics | offsets TOPIC | group GROUP TOPIC
+usage: cluster_info.py topics | offsets TOPIC | group GROUP TOPIC
 The broker is $KAFKA_BROKERS (default 127.0.0.1:9092).
 """
 
