@@ -11,6 +11,7 @@ mod ice;
 mod jsonrpc;
 mod pyro;
 mod remote_objects;
+mod kafka;
 mod rest;
 mod soap;
 mod tcp;
@@ -64,6 +65,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("pyro", pyro::jobs),
     ("remote-objects", remote_objects::jobs),
     ("amqp", amqp::jobs),
+    ("kafka", kafka::jobs),
 ];
 
 /// The protocols `--only` accepts (the floor is always measured).

@@ -10,6 +10,7 @@ mod ice;
 mod jsonrpc;
 mod pyro;
 mod remote_objects;
+mod kafka;
 mod rest;
 mod soap;
 mod tcp;
@@ -35,6 +36,7 @@ pub const ALL: &[Protocol] = &[
     pyro::PROTOCOL,
     remote_objects::PROTOCOL,
     amqp::PROTOCOL,
+    kafka::PROTOCOL,
 ];
 
 /// One entry of the tour: what the root README's table says of it, and its step.
