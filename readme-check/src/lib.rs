@@ -111,7 +111,15 @@ pub fn parse(text: &str) -> Result<Vec<Block>, ParseError> {
                     message: "code block is never closed".into(),
                 });
             }
-            let body = &lines[body_start..i];
+            // A block indented in a list item: its lines lose the fence's indentation.
+            let indent = line.len() - trimmed.len();
+            let body: Vec<&str> = lines[body_start..i]
+                .iter()
+                .map(|l| {
+                    let spaces = l.len() - l.trim_start_matches(' ').len();
+                    &l[spaces.min(indent)..]
+                })
+                .collect();
             i += 1;
             if info != "console" {
                 if let Some((marker_line, _, _)) = pending.take() {
@@ -126,7 +134,7 @@ pub fn parse(text: &str) -> Result<Vec<Block>, ParseError> {
                 Some((_, kind, reason)) => (kind, reason),
                 None => (Kind::Foreground, None),
             };
-            let commands = parse_body(body, body_start + 1)?;
+            let commands = parse_body(&body, body_start + 1)?;
             if commands.is_empty() {
                 return Err(ParseError {
                     line: start + 1,
@@ -391,6 +399,11 @@ mod tests {
         assert_eq!(blocks[1].commands[1].line, 15);
         assert_eq!(blocks[2].kind, Kind::Skipped);
         assert_eq!(blocks[2].skip_reason.as_deref(), Some("needs Docker"));
+
+        let in_a_list = "- item:\n\n  ```console\n  $ echo hi\n  hi\n  ```\n";
+        let blocks = parse(in_a_list).unwrap();
+        assert_eq!(blocks[0].commands[0].script, "echo hi");
+        assert_eq!(blocks[0].commands[0].expected, lines(&["hi"]));
     }
 
     #[test]

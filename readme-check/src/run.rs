@@ -11,8 +11,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Variables a command's environment must not inherit, so that what it prints is what the
-/// README shows: log filters and cargo's own colours and progress.
-const REMOVED_ENV: &[&str] = &["RUST_LOG", "CARGO_TERM_VERBOSE", "CARGO_TERM_PROGRESS_WHEN"];
+/// README shows: log filters, backtraces, and cargo's own verbosity and progress.
+const REMOVED_ENV: &[&str] = &[
+    "RUST_LOG",
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "CARGO_TERM_VERBOSE",
+    "CARGO_TERM_PROGRESS_WHEN",
+];
 
 /// How long a server gets to exit after SIGINT before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(10);
