@@ -49,12 +49,16 @@ pub struct Config {
     pub token: Option<String>,
     /// What the server noticed; keep a clone of the `Arc` to read it while it runs.
     pub stats: Arc<Stats>,
+    /// Holds back every `GetUser` answer and the start of every `ListUsers` stream this long:
+    /// a slow server on demand, to watch a client's deadline expire. Zero (the default) in
+    /// anything but a demo.
+    pub delay: Duration,
 }
 
 impl Config {
     /// Serves `store` with auth off.
     pub fn new(store: UserStore) -> Self {
-        Self { store, token: None, stats: Arc::default() }
+        Self { store, token: None, stats: Arc::default(), delay: Duration::ZERO }
     }
 }
 
@@ -79,7 +83,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let stopping = CancellationToken::new();
-    let api = UserApi { store: config.store, stats: config.stats, stopping: stopping.clone() };
+    let api = UserApi {
+        store: config.store,
+        stats: config.stats,
+        stopping: stopping.clone(),
+        delay: config.delay,
+    };
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<UserServiceServer<UserApi>>().await;
@@ -137,6 +146,7 @@ struct UserApi {
     store: UserStore,
     stats: Arc<Stats>,
     stopping: CancellationToken,
+    delay: Duration,
 }
 
 #[tonic::async_trait]
@@ -146,6 +156,8 @@ impl UserService for UserApi {
         request: Request<GetUserRequest>,
     ) -> Result<Response<pb::User>, Status> {
         let id = request.into_inner().id;
+        // tonic drops this handler at the client's deadline, so a delay past it ends here.
+        sleep(self.delay).await;
         let user = self.store.get(id).map_err(|error| status::from_user_error(&error))?;
         Ok(Response::new(user.into()))
     }
@@ -169,6 +181,8 @@ impl UserService for UserApi {
         request: Request<ListUsersRequest>,
     ) -> Result<Response<Self::ListUsersStream>, Status> {
         let limits = self.limits(request.metadata());
+        // Before the response headers: tonic ends the call at the client's deadline.
+        sleep(self.delay).await;
         let watch = self.watch("ListUsers", &limits);
         let ListUsersRequest { offset, limit } = request.into_inner();
         let limit = if limit == 0 { usize::MAX } else { limit as usize };

@@ -104,3 +104,36 @@ async fn calls_finished_within_the_deadline_are_unaffected() {
     assert_eq!(imported, 1);
     server.stop().await;
 }
+
+/// `Config::delay` (`grpc-server --delay-ms`, the README's deadline demo): a deadline shorter
+/// than the delay always ends the call with DEADLINE_EXCEEDED, a longer one always gets the
+/// answer.
+#[tokio::test]
+async fn a_deadline_shorter_than_the_servers_delay_always_expires() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = grpc::server::Config {
+        delay: DEADLINE * 2,
+        ..grpc::server::Config::new(common::UserStore::with_sample_users())
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(grpc::server::serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+    let client = grpc::client::UserClient::connect(addr, None).await.unwrap();
+
+    for _ in 0..3 {
+        let status = within(client.clone().with_timeout(DEADLINE).get_user(1)).await.unwrap_err();
+        assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+        let Err(status) = within(client.clone().with_timeout(DEADLINE).list_users(0, 0)).await
+        else {
+            panic!("ListUsers started despite the delay");
+        };
+        assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    }
+    let user = within(client.clone().with_timeout(DEADLINE * 10).get_user(1)).await.unwrap();
+    assert_eq!(user.name, "Ada Lovelace");
+
+    let _ = stop.send(());
+    within(task).await.unwrap().unwrap();
+}

@@ -9,6 +9,7 @@
 //! `--token SECRET` (or `GRPC_TOKEN=SECRET`) makes every `UserService` call require
 //! `authorization: Bearer SECRET`; without it, auth is off.
 
+use anyhow::Context;
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
@@ -23,14 +24,24 @@ struct Args {
     /// Require this bearer token on every UserService call (health and reflection stay open).
     #[arg(long, env = "GRPC_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Hold back every GetUser answer and ListUsers stream this many milliseconds: a slow
+    /// server on demand, to watch a client's deadline (`grpc-client --timeout-ms`) expire.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    delay_ms: u64,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     common::runtime::init_tracing();
     let args = Args::parse();
-    let listener = TcpListener::bind(args.addr.addr).await?;
+    let listener = TcpListener::bind(args.addr.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr.addr))?;
     println!("listening on {}", listener.local_addr()?);
-    let config = Config { token: args.token, ..Config::new(UserStore::with_sample_users()) };
+    let config = Config {
+        token: args.token,
+        delay: std::time::Duration::from_millis(args.delay_ms),
+        ..Config::new(UserStore::with_sample_users())
+    };
     server::serve(listener, config, common::runtime::shutdown_signal()).await
 }

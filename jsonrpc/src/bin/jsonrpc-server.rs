@@ -9,6 +9,7 @@
 //!      -d '{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}'
 //! ```
 
+use anyhow::Context;
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
@@ -26,7 +27,9 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     common::runtime::init_tracing();
     let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.addr.addr).await?;
+    let listener = tokio::net::TcpListener::bind(args.addr.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr.addr))?;
     println!("listening on {}", listener.local_addr()?);
     let handlers = Handlers::new(UserStore::with_sample_users());
     serve(listener, handlers, Limits::default(), common::runtime::shutdown_signal()).await

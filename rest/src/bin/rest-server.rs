@@ -13,6 +13,7 @@
 //! `--allow-origin http://localhost:8000` (repeatable).
 
 use axum::http::HeaderValue;
+use anyhow::Context;
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
@@ -33,7 +34,9 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     common::runtime::init_tracing();
     let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.addr.addr).await?;
+    let listener = tokio::net::TcpListener::bind(args.addr.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr.addr))?;
     println!("listening on {}", listener.local_addr()?);
     let config = Config { allowed_origins: args.allowed_origins, ..Config::default() };
     let store = UserStore::with_sample_users();

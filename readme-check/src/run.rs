@@ -1,0 +1,307 @@
+//! Running a README's commands: each with `bash -c` in its own process group, from the
+//! workspace root, stdout and stderr into one pipe, bounded in time; servers in the
+//! background until the README ends, then stopped with SIGINT (and SIGKILL if they linger).
+
+use crate::{Block, Command, Kind, diff, matches, matches_prefix, output_lines};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Variables a command's environment must not inherit, so that what it prints is what the
+/// README shows: log filters, backtraces, and cargo's own verbosity and progress.
+const REMOVED_ENV: &[&str] = &[
+    "RUST_LOG",
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "CARGO_TERM_VERBOSE",
+    "CARGO_TERM_PROGRESS_WHEN",
+];
+
+/// How long a server gets to exit after SIGINT before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// What the runner needs to know.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The workspace root: every command's working directory.
+    pub root: PathBuf,
+    /// The limit for one command (and for a server to print its expected lines).
+    pub timeout: Duration,
+    /// Build what the `cargo run` commands run before running anything.
+    pub prebuild: bool,
+}
+
+/// A command that did not do what the README shows.
+#[derive(Debug)]
+pub struct Failure {
+    pub line: usize,
+    pub script: String,
+    pub message: String,
+}
+
+/// The outcome of one README.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub ran: usize,
+    pub skipped: usize,
+    pub failures: Vec<Failure>,
+}
+
+/// Output collected from a child's pipe by a reader thread.
+#[derive(Debug, Default)]
+struct Captured {
+    bytes: Vec<u8>,
+    closed: bool,
+}
+
+/// A child in a process group of its own, with its combined output being collected.
+#[derive(Debug)]
+struct Running {
+    child: Child,
+    output: Arc<Mutex<Captured>>,
+}
+
+impl Running {
+    fn start(settings: &Settings, script: &str) -> std::io::Result<Self> {
+        let (mut reader, writer) = std::io::pipe()?;
+        let mut command = std::process::Command::new("bash");
+        command
+            .arg("-c")
+            .arg(script)
+            .current_dir(&settings.root)
+            .env("CARGO_TERM_QUIET", "true")
+            .env("CARGO_TERM_COLOR", "never")
+            .stdin(Stdio::null())
+            .stdout(writer.try_clone()?)
+            .stderr(writer);
+        for name in REMOVED_ENV {
+            command.env_remove(name);
+        }
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command.spawn()?;
+        // The Command holds the pipe's write ends: drop it, or the reader never sees the end.
+        drop(command);
+        let output = Arc::new(Mutex::new(Captured::default()));
+        let sink = Arc::clone(&output);
+        thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => lock(&sink).bytes.extend_from_slice(&buf[..n]),
+                }
+            }
+            lock(&sink).closed = true;
+        });
+        Ok(Self { child, output })
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&lock(&self.output).bytes).into_owned()
+    }
+
+    /// Sends a signal to the whole process group (bash, cargo, the program, its children).
+    fn signal(&self, signal: &str) {
+        let group = format!("-{}", self.child.id());
+        let _ = std::process::Command::new("kill")
+            .args(["-s", signal, "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    /// Waits for the process to exit, for at most `limit`. True if it exited.
+    fn wait_for(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until the pipe is closed (everything written has been read), for at most `limit`.
+    fn drain(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !lock(&self.output).closed && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Stops the group: SIGINT (what Ctrl-C sends), then SIGKILL if it is still there.
+    fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            // bash is gone; anything it left in the group goes too.
+            self.signal("KILL");
+            return;
+        }
+        self.signal("INT");
+        if !self.wait_for(STOP_GRACE) {
+            self.signal("KILL");
+            let _ = self.child.wait();
+        }
+        self.signal("KILL");
+    }
+}
+
+fn lock(m: &Mutex<Captured>) -> std::sync::MutexGuard<'_, Captured> {
+    // A reader thread cannot panic while holding the lock; recover the data if it did.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The servers a README started; dropping it stops them all, also on an early return or a panic.
+#[derive(Debug, Default)]
+struct Servers(Vec<Running>);
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for server in self.0.iter_mut().rev() {
+            server.stop();
+        }
+    }
+}
+
+fn shown(script: &str) -> String {
+    script.replace('\n', "\n  ")
+}
+
+fn mismatch(command: &Command, heading: &str, actual: &[String]) -> String {
+    format!("{heading}\n--- expected (README)\n+++ actual\n{}", diff(&command.expected, actual))
+}
+
+/// Builds what the README's `cargo run` commands run, each selection on its own (the
+/// features cargo picks depend on it), so a command's time limit is not spent compiling.
+pub fn prebuild(settings: &Settings, blocks: &[Block]) -> Result<(), String> {
+    let mut done: Vec<Vec<String>> = Vec::new();
+    for block in blocks.iter().filter(|b| b.kind != Kind::Skipped) {
+        for command in &block.commands {
+            for args in crate::cargo_builds(&command.script) {
+                if done.contains(&args) {
+                    continue;
+                }
+                let status = std::process::Command::new(
+                    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+                )
+                .args(&args)
+                .current_dir(&settings.root)
+                .env("CARGO_TERM_QUIET", "true")
+                .stdin(Stdio::null())
+                .status()
+                .map_err(|error| format!("cannot run cargo {}: {error}", args.join(" ")))?;
+                if !status.success() {
+                    return Err(format!(
+                        "`cargo {}` failed (line {})",
+                        args.join(" "),
+                        command.line
+                    ));
+                }
+                done.push(args);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the blocks of one README in order and compares every command's output.
+pub fn run_readme(settings: &Settings, readme: &Path, blocks: &[Block]) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut servers = Servers::default();
+    let name = readme.strip_prefix(&settings.root).unwrap_or(readme).display().to_string();
+    for block in blocks {
+        if block.kind == Kind::Skipped {
+            outcome.skipped += block.commands.len();
+            continue;
+        }
+        for command in &block.commands {
+            eprintln!("readme-check: {name}:{}: $ {}", command.line, shown(&command.script));
+            outcome.ran += 1;
+            let result = match block.kind {
+                Kind::Background => {
+                    start_server(settings, command).map(|server| servers.0.push(server))
+                }
+                _ => run_foreground(settings, command),
+            };
+            if let Err(message) = result {
+                eprintln!("readme-check: {name}:{}: FAILED\n{message}", command.line);
+                let server_failed = block.kind == Kind::Background;
+                outcome.failures.push(Failure {
+                    line: command.line,
+                    script: command.script.clone(),
+                    message,
+                });
+                if server_failed {
+                    // What follows talks to this server: stop here rather than pile up errors.
+                    return outcome;
+                }
+            }
+        }
+    }
+    drop(servers);
+    outcome
+}
+
+fn run_foreground(settings: &Settings, command: &Command) -> Result<(), String> {
+    let mut running = Running::start(settings, &command.script)
+        .map_err(|error| format!("cannot start bash: {error}"))?;
+    let exited = running.wait_for(settings.timeout);
+    if exited {
+        // Output a background child of the command still writes is not waited for long.
+        running.drain(Duration::from_secs(2));
+    }
+    running.stop();
+    running.drain(Duration::from_secs(1));
+    let actual = output_lines(&running.text());
+    if !exited {
+        return Err(mismatch(
+            command,
+            &format!("timed out after {} s (the output so far below)", settings.timeout.as_secs()),
+            &actual,
+        ));
+    }
+    if matches(&command.expected, &actual) {
+        Ok(())
+    } else {
+        Err(mismatch(command, "the output differs from the README's", &actual))
+    }
+}
+
+fn start_server(settings: &Settings, command: &Command) -> Result<Running, String> {
+    let mut running = Running::start(settings, &command.script)
+        .map_err(|error| format!("cannot start bash: {error}"))?;
+    let deadline = Instant::now() + settings.timeout;
+    loop {
+        let actual = output_lines(&running.text());
+        if matches_prefix(&command.expected, &actual) {
+            return Ok(running);
+        }
+        if matches!(running.child.try_wait(), Ok(Some(_))) {
+            running.drain(Duration::from_secs(1));
+            let actual = output_lines(&running.text());
+            running.stop();
+            return Err(mismatch(
+                command,
+                "the server exited before printing the README's lines",
+                &actual,
+            ));
+        }
+        if Instant::now() >= deadline {
+            running.stop();
+            return Err(mismatch(
+                command,
+                &format!(
+                    "the server did not print the README's lines within {} s",
+                    settings.timeout.as_secs()
+                ),
+                &actual,
+            ));
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
