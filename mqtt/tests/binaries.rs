@@ -10,12 +10,8 @@ use tokio::process::{Child, ChildStdout, Command};
 const LIMIT: Duration = Duration::from_secs(20);
 
 fn spawn(binary: &str, args: &[&str]) -> (Child, Lines<BufReader<ChildStdout>>) {
-    let mut child = Command::new(binary)
-        .args(args)
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child =
+        Command::new(binary).args(args).stdout(Stdio::piped()).kill_on_drop(true).spawn().unwrap();
     let lines = BufReader::new(child.stdout.take().unwrap()).lines();
     (child, lines)
 }
@@ -36,7 +32,11 @@ async fn broker_subscriber_and_publisher() {
         env!("CARGO_BIN_EXE_mqtt-subscriber"),
         &["--addr", &addr, "--count", "3", "--idle-timeout", "15"],
     );
-    assert!(line(&mut sub_out).await.starts_with("subscribed to devices/+/temperature, devices/+/status at QoS 1"));
+    assert!(
+        line(&mut sub_out)
+            .await
+            .starts_with("subscribed to devices/+/temperature, devices/+/status at QoS 1")
+    );
 
     let publisher = Command::new(env!("CARGO_BIN_EXE_mqtt-publisher"))
         .args(["--addr", &addr, "--device", &device, "--count", "3", "--qos", "2"])
@@ -44,7 +44,10 @@ async fn broker_subscriber_and_publisher() {
     let publisher = tokio::time::timeout(LIMIT, publisher).await.unwrap().unwrap();
     let out = String::from_utf8_lossy(&publisher.stdout);
     assert!(publisher.status.success(), "{out}");
-    assert!(out.contains(&format!("{device}: published 3 readings, 5 acks from the broker")), "{out}");
+    assert!(
+        out.contains(&format!("{device}: published 3 readings, 5 acks from the broker")),
+        "{out}"
+    );
 
     let mut seen = Vec::new();
     while let Ok(Ok(Some(next))) = tokio::time::timeout(LIMIT, sub_out.next_line()).await {
@@ -60,7 +63,8 @@ async fn broker_subscriber_and_publisher() {
 #[tokio::test]
 async fn no_broker_is_one_line_with_a_hint() {
     let addr = format!("127.0.0.1:{}", support::free_port());
-    let output = Command::new(env!("CARGO_BIN_EXE_mqtt-publisher")).args(["--addr", &addr]).output();
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_mqtt-publisher")).args(["--addr", &addr]).output();
     let output = tokio::time::timeout(LIMIT, output).await.unwrap().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -6,6 +6,7 @@
 mod amqp;
 mod grpc;
 mod jsonrpc;
+mod mqtt;
 mod rest;
 mod tcp;
 mod udp;
@@ -23,6 +24,7 @@ pub const ALL: &[Protocol] = &[
     websocket::PROTOCOL,
     grpc::PROTOCOL,
     amqp::PROTOCOL,
+    mqtt::PROTOCOL,
 ];
 
 /// One entry of the tour: what the root README's table says of it, and its step.
