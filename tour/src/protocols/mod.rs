@@ -11,6 +11,7 @@ mod jsonrpc;
 mod pyro;
 mod remote_objects;
 mod kafka;
+mod mqtt;
 mod rest;
 mod soap;
 mod tcp;
@@ -37,6 +38,7 @@ pub const ALL: &[Protocol] = &[
     remote_objects::PROTOCOL,
     amqp::PROTOCOL,
     kafka::PROTOCOL,
+    mqtt::PROTOCOL,
 ];
 
 /// One entry of the tour: what the root README's table says of it, and its step.
