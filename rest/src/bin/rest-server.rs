@@ -12,8 +12,8 @@
 //! Let a page served from another origin call the API with
 //! `--allow-origin http://localhost:8000` (repeatable).
 
-use axum::http::HeaderValue;
 use anyhow::Context;
+use axum::http::HeaderValue;
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
