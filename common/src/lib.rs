@@ -4,10 +4,12 @@
 //!   crates can be compared like with like;
 //! - [`users`]: the in-memory user store behind every request/response example;
 //! - [`cli`]: the `--addr` flag, with each crate's own default port;
-//! - [`runtime`]: logging setup and the shutdown signal every server waits on.
+//! - [`runtime`]: logging setup and the shutdown signal every server waits on;
+//! - [`testing`]: finding a crate's built example, for its tests.
 
 pub mod cli;
 pub mod runtime;
+pub mod testing;
 pub mod types;
 pub mod users;
 

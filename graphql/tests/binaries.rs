@@ -89,9 +89,11 @@ fn client_binary_talks_to_server_binary_and_the_server_stops_on_sigterm() {
 
 #[test]
 fn the_minimal_example_prints_the_answer() {
-    // `cargo test` builds the examples next to the test binaries: target/debug/examples/.
-    let deps = std::env::current_exe().unwrap().parent().unwrap().to_owned();
-    let example = deps.parent().unwrap().join("examples").join("minimal");
+    let example = common::testing::example_binary(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_PKG_NAME"),
+        "minimal",
+    );
     let mut child = Command::new(&example).stdout(Stdio::piped()).spawn().unwrap();
     wait_with_timeout(&mut child);
     let output = child.wait_with_output().unwrap();

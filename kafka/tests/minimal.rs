@@ -1,14 +1,15 @@
 //! `cargo run -p kafka --example minimal` works: three events produced and consumed, in order
-//! per key. `cargo test` builds the example next to the test binaries.
+//! per key.
 
 use std::process::Command;
 
 #[test]
 fn the_minimal_example_produces_and_consumes_three_events() {
-    // target/debug/deps/minimal-<hash> → target/debug/examples/minimal
-    let deps = std::env::current_exe().unwrap().parent().unwrap().to_owned();
-    let example = deps.parent().unwrap().join("examples").join("minimal");
-    assert!(example.exists(), "{} not built: run `cargo test -p kafka`", example.display());
+    let example = common::testing::example_binary(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_PKG_NAME"),
+        "minimal",
+    );
     let output = Command::new(&example).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));

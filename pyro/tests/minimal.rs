@@ -1,12 +1,14 @@
-//! `examples/minimal.rs` runs and makes its one call (`cargo test` builds the examples).
+//! `examples/minimal.rs` runs and makes its one call .
 
 use std::process::Command;
 
 #[test]
 fn the_minimal_example_calls_get_user() {
-    // target/debug/deps/minimal-… → target/debug/examples/minimal
-    let exe = std::env::current_exe().unwrap();
-    let example = exe.parent().unwrap().parent().unwrap().join("examples/minimal");
+    let example = common::testing::example_binary(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_PKG_NAME"),
+        "minimal",
+    );
     let output = Command::new(&example).output().expect("run examples/minimal");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(

@@ -329,33 +329,6 @@ pub fn discover(root: &std::path::Path) -> std::io::Result<Vec<std::path::PathBu
     Ok(found)
 }
 
-/// The `cargo build` invocations that build what the `cargo run` commands of a script will
-/// run, with the same package and target selection (so the same features): built up front,
-/// a command's time limit measures the command, not the compiler.
-pub fn cargo_builds(script: &str) -> Vec<Vec<String>> {
-    let mut builds = Vec::new();
-    let words: Vec<&str> = script.split_whitespace().collect();
-    let mut k = 0;
-    while k + 1 < words.len() {
-        if words[k] == "cargo" && words[k + 1] == "run" {
-            let mut args = vec!["build".to_string()];
-            for word in &words[k + 2..] {
-                let stop = *word == "--"
-                    || ["|", ";", "&", ">", "<", ")", "'", "\""].iter().any(|c| word.contains(c));
-                if stop {
-                    break;
-                }
-                args.push((*word).to_string());
-            }
-            builds.push(args);
-            k += 2;
-        } else {
-            k += 1;
-        }
-    }
-    builds
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,14 +384,6 @@ mod tests {
         let readme = "*Not run by CI: Docker.*\nsome prose\n```console\n$ x\n```\n";
         assert_eq!(parse(readme).unwrap_err().line, 1);
         assert!(parse("```console\noutput first\n$ x\n```\n").is_err());
-    }
-
-    #[test]
-    fn builds_follow_cargo_run() {
-        let builds = cargo_builds("cargo run -p tcp --bin tcp-client -- GET 1 | od -c");
-        assert_eq!(builds, vec![lines(&["build", "-p", "tcp", "--bin", "tcp-client"])]);
-        assert_eq!(cargo_builds("cargo run"), vec![lines(&["build"])]);
-        assert!(cargo_builds("echo hi").is_empty());
     }
 
     #[test]

@@ -21,7 +21,7 @@ of its crates, or only the ones given with --readme: a file or a crate directory
 workspace root and compares their output with the README.
   --readme PATH      check only this README (repeatable)
   --timeout SECONDS  limit for one command, and for a server to print its lines (default 60)
-  --no-build         do not build what the `cargo run` commands run before running them
+  --no-build         run `cargo run` commands as written (no workspace build first, no shortcut)
   --list             print the commands that would run and exit";
 
 fn main() -> ExitCode {
@@ -83,6 +83,12 @@ fn real_main() -> Result<ExitCode, String> {
     }
 
     let started = Instant::now();
+    if settings.prebuild && !list {
+        if let Err(message) = prebuild(&settings) {
+            eprintln!("readme-check: {message}");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
     let (mut ran, mut skipped, mut failed) = (0, 0, Vec::new());
     for readme in &readmes {
         let name = readme.strip_prefix(&root).unwrap_or(readme).display().to_string();
@@ -105,13 +111,6 @@ fn real_main() -> Result<ExitCode, String> {
             continue;
         }
         let readme_started = Instant::now();
-        if settings.prebuild
-            && let Err(message) = prebuild(&settings, &blocks)
-        {
-            eprintln!("readme-check: {name}: {message}");
-            failed.push(format!("{name}: {message}"));
-            continue;
-        }
         let outcome = run_readme(&settings, readme, &blocks);
         ran += outcome.ran;
         skipped += outcome.skipped;

@@ -20,6 +20,39 @@ const REMOVED_ENV: &[&str] = &[
     "CARGO_TERM_PROGRESS_WHEN",
 ];
 
+/// Put before every command: `cargo run -p <crate> --bin <bin> [-- args]` (and `--example`)
+/// runs the binary the workspace build made, instead of asking cargo to build `<crate>`
+/// alone. Building one crate alone resolves its dependencies' features for that crate only,
+/// so every README would compile its own copy of tokio, hyper and the rest: tens of minutes
+/// on two cores. The binary is the same code; any other cargo command runs as written. The
+/// Python peers' venv comes first on PATH, as if the reader had activated it.
+const SHIM: &str = r#"
+if [[ -n "${PYTHON_PEERS:-}" ]]; then PATH="$(dirname "$PYTHON_PEERS"):$PATH"; fi
+cargo() {
+  if [[ "${1:-}" != run ]]; then command cargo "$@"; return; fi
+  local all=("$@") package=tour bin= example=
+  shift
+  while (($#)); do
+    case "$1" in
+      -p | --package) package=$2; shift 2 ;;
+      --bin) bin=$2; shift 2 ;;
+      --example) example=$2; shift 2 ;;
+      -q | --quiet | --locked) shift ;;
+      --) shift; break ;;
+      *) command cargo "${all[@]}"; return ;;
+    esac
+  done
+  if [[ -n "$example" ]]; then
+    local info
+    info=$(grep -l " $package/examples/$example.rs" "$READMECHECK_TARGET"/debug/examples/"$example"-*.d 2>/dev/null | xargs -r ls -t | head -n 1)
+    if [[ -z "$info" ]]; then command cargo "${all[@]}"; return; fi
+    "${info%.d}" "$@"
+  else
+    "$READMECHECK_TARGET/debug/${bin:-$package}" "$@"
+  fi
+}
+"#;
+
 /// How long a server gets to exit after SIGINT before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -30,8 +63,18 @@ pub struct Settings {
     pub root: PathBuf,
     /// The limit for one command (and for a server to print its expected lines).
     pub timeout: Duration,
-    /// Build what the `cargo run` commands run before running anything.
+    /// Build the workspace's binaries and examples once before running anything, and run
+    /// `cargo run` commands as those binaries (see [`SHIM`]).
     pub prebuild: bool,
+}
+
+impl Settings {
+    /// Where cargo puts what it builds: `CARGO_TARGET_DIR`, or `target/` at the root.
+    pub fn target_dir(&self) -> PathBuf {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.root.join("target"))
+    }
 }
 
 /// A command that did not do what the README shows.
@@ -68,10 +111,13 @@ impl Running {
     fn start(settings: &Settings, script: &str) -> std::io::Result<Self> {
         let (mut reader, writer) = std::io::pipe()?;
         let mut command = std::process::Command::new("bash");
+        let script =
+            if settings.prebuild { format!("{SHIM}\n{script}") } else { script.to_owned() };
         command
             .arg("-c")
             .arg(script)
             .current_dir(&settings.root)
+            .env("READMECHECK_TARGET", settings.target_dir())
             .env("CARGO_TERM_QUIET", "true")
             .env("CARGO_TERM_COLOR", "never")
             .stdin(Stdio::null())
@@ -176,37 +222,17 @@ fn mismatch(command: &Command, heading: &str, actual: &[String]) -> String {
     format!("{heading}\n--- expected (README)\n+++ actual\n{}", diff(&command.expected, actual))
 }
 
-/// Builds what the README's `cargo run` commands run, each selection on its own (the
-/// features cargo picks depend on it), so a command's time limit is not spent compiling.
-pub fn prebuild(settings: &Settings, blocks: &[Block]) -> Result<(), String> {
-    let mut done: Vec<Vec<String>> = Vec::new();
-    for block in blocks.iter().filter(|b| b.kind != Kind::Skipped) {
-        for command in &block.commands {
-            for args in crate::cargo_builds(&command.script) {
-                if done.contains(&args) {
-                    continue;
-                }
-                let status = std::process::Command::new(
-                    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
-                )
-                .args(&args)
-                .current_dir(&settings.root)
-                .env("CARGO_TERM_QUIET", "true")
-                .stdin(Stdio::null())
-                .status()
-                .map_err(|error| format!("cannot run cargo {}: {error}", args.join(" ")))?;
-                if !status.success() {
-                    return Err(format!(
-                        "`cargo {}` failed (line {})",
-                        args.join(" "),
-                        command.line
-                    ));
-                }
-                done.push(args);
-            }
-        }
-    }
-    Ok(())
+/// Builds every binary and example of the workspace the way `cargo test --workspace` does
+/// (a no-op right after the tests), so the `cargo run` commands find them.
+pub fn prebuild(settings: &Settings) -> Result<(), String> {
+    let status =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["test", "--workspace", "--locked", "--no-run", "--quiet"])
+            .current_dir(&settings.root)
+            .stdin(Stdio::null())
+            .status()
+            .map_err(|error| format!("cannot run cargo: {error}"))?;
+    if status.success() { Ok(()) } else { Err("`cargo test --workspace --no-run` failed".into()) }
 }
 
 /// Runs the blocks of one README in order and compares every command's output.

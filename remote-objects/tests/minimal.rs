@@ -4,11 +4,12 @@ use std::process::Command;
 
 #[test]
 fn the_minimal_example_runs() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["run", "--quiet", "-p", "remote-objects", "--example", "minimal"])
-        .output()
-        .expect("run cargo");
+    let example = common::testing::example_binary(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_PKG_NAME"),
+        "minimal",
+    );
+    let output = Command::new(example).output().expect("run the example");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let lines: Vec<_> = stdout.lines().collect();

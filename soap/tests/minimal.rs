@@ -4,10 +4,12 @@ use std::process::Command;
 
 #[test]
 fn the_minimal_example_runs() {
-    let output = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "-p", "soap", "--example", "minimal"])
-        .output()
-        .expect("cargo runs");
+    let example = common::testing::example_binary(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_PKG_NAME"),
+        "minimal",
+    );
+    let output = Command::new(example).output().expect("run the example");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<_> = stdout.lines().collect();

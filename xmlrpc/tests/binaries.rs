@@ -92,10 +92,11 @@ fault         users.get(99) -> 1001: user 99 not found
 
 #[test]
 fn the_minimal_example_makes_a_call_and_gets_a_fault() {
-    // Cargo builds examples before the integration tests run; the binary sits in `examples/`.
-    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_xmlrpc-server"))
-        .with_file_name("examples")
-        .join("minimal");
+    let exe = common::testing::example_binary(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_PKG_NAME"),
+        "minimal",
+    );
     let (done, finished) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = done.send(Command::new(exe).output());
