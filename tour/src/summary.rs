@@ -6,7 +6,7 @@ use serde_json::json;
 
 pub fn table(results: &[(Protocol, Outcome)]) -> String {
     let mut out = format!(
-        "{:<10} {:<38} {:<16} {:<8} {:>11} {:>9}\n",
+        "{:<14} {:<38} {:<16} {:<8} {:>11} {:>9}\n",
         "protocol", "model", "transport", "result", "round trip", "payload"
     );
     let mut reasons = Vec::new();
@@ -25,7 +25,7 @@ pub fn table(results: &[(Protocol, Outcome)]) -> String {
             }
         };
         out += &format!(
-            "{:<10} {:<38} {:<16} {:<8} {:>11} {:>9}\n",
+            "{:<14} {:<38} {:<16} {:<8} {:>11} {:>9}\n",
             protocol.name, protocol.model, protocol.transport, result, rtt, bytes
         );
     }
