@@ -17,7 +17,7 @@ pub mod topology;
 
 pub use connect::{CONNECT_TIMEOUT, ConnectError, connect};
 pub use consumer::{ConsumeStats, DEFAULT_PREFETCH, OrderConsumer, Received};
-pub use producer::{ConfirmMode, Publisher};
+pub use producer::{ConfirmMode, Outbox, Publisher};
 pub use topology::Topology;
 
 /// The broker both binaries use unless `--addr` or `AMQP_ADDR` says otherwise.
