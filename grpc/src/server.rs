@@ -9,6 +9,7 @@ use crate::pb::{
     self, CreateUserRequest, GetUserRequest, ImportUsersResponse, ListUsersRequest,
     LookupUsersResponse,
 };
+use crate::connections::{self, Limits as ConnectionLimits};
 use crate::{MAX_MESSAGE_BYTES, deadline, status};
 use common::UserStore;
 use std::future::Future;
@@ -25,7 +26,6 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status, Streaming, metadata::MetadataMap};
 use tracing::{debug, info, warn};
 
@@ -49,12 +49,14 @@ pub struct Config {
     pub token: Option<String>,
     /// What the server noticed; keep a clone of the `Arc` to read it while it runs.
     pub stats: Arc<Stats>,
+    /// Connection cap, handshake and idle timeouts.
+    pub limits: ConnectionLimits,
 }
 
 impl Config {
     /// Serves `store` with auth off.
     pub fn new(store: UserStore) -> Self {
-        Self { store, token: None, stats: Arc::default() }
+        Self { store, token: None, stats: Arc::default(), limits: ConnectionLimits::default() }
     }
 }
 
@@ -109,13 +111,13 @@ pub async fn serve(
             stopping.cancel();
         }
     };
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // No new connections once shutdown begins; at most `max_connections` at once.
+    let incoming = connections::incoming(listener, config.limits, stopping.clone());
     let server = Server::builder()
         .timeout(MAX_CALL_TIME)
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
-        // Pings find peers that vanished without closing their connection.
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+        // No keepalive pings: a client's ping answer would keep an idle connection alive
+        // forever. A peer that vanished sends nothing, so the idle timeout closes it too.
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -41,7 +41,7 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let stats = Arc::new(Stats::default());
         let config =
-            Config { store: store.clone(), token: token.map(String::from), stats: stats.clone() };
+            Config { token: token.map(String::from), stats: stats.clone(), ..Config::new(store.clone()) };
         let (stop, stopped) = oneshot::channel();
         let shutdown = async {
             let _ = stopped.await;
