@@ -120,7 +120,8 @@ fn through_proxy(addr: &str, proxy_port: u16) -> (String, String) {
 
 /// The order id of a `processed order 7 ...` or `skipped order 7: ...` line.
 fn order_id(line: &str) -> Option<u64> {
-    let rest = line.strip_prefix("processed order ").or_else(|| line.strip_prefix("skipped order "))?;
+    let rest =
+        line.strip_prefix("processed order ").or_else(|| line.strip_prefix("skipped order "))?;
     rest.split([' ', ':']).next()?.parse().ok()
 }
 

@@ -4,12 +4,12 @@
 //! open, as load balancers and tools expect.
 
 use crate::auth::RequireBearer;
+use crate::connections::{self, Limits as ConnectionLimits};
 use crate::pb::user_service_server::{UserService, UserServiceServer};
 use crate::pb::{
     self, CreateUserRequest, GetUserRequest, ImportUsersResponse, ListUsersRequest,
     LookupUsersResponse,
 };
-use crate::connections::{self, Limits as ConnectionLimits};
 use crate::{MAX_MESSAGE_BYTES, deadline, status};
 use common::UserStore;
 use std::future::Future;

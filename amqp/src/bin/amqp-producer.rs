@@ -178,10 +178,7 @@ fn describe_outcome(
         ));
     }
     if outbox.unconfirmed() > 0 {
-        line.push_str(&format!(
-            "; not confirmed: ids {}",
-            show_ranges(&outbox.unconfirmed_ids())
-        ));
+        line.push_str(&format!("; not confirmed: ids {}", show_ranges(&outbox.unconfirmed_ids())));
     }
     line
 }

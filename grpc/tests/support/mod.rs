@@ -40,8 +40,11 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let stats = Arc::new(Stats::default());
-        let config =
-            Config { token: token.map(String::from), stats: stats.clone(), ..Config::new(store.clone()) };
+        let config = Config {
+            token: token.map(String::from),
+            stats: stats.clone(),
+            ..Config::new(store.clone())
+        };
         let (stop, stopped) = oneshot::channel();
         let shutdown = async {
             let _ = stopped.await;
