@@ -30,6 +30,10 @@ pub struct Received {
     /// True when an earlier delivery of this message was not acknowledged (its consumer died
     /// or disconnected): the order may already have been processed once.
     pub redelivered: bool,
+    /// The message id the producer set (the order id for [`crate::Publisher`]'s messages).
+    /// A producer that publishes an order again after a lost connection reuses it, so the
+    /// same id twice means the same order twice.
+    pub message_id: Option<String>,
 }
 
 /// What one consumer did before it stopped.
@@ -108,8 +112,11 @@ impl OrderConsumer {
                     None => return Err(ConsumeError::Cancelled(self.queue.clone())),
                 },
             };
-            let received = decode_order(&delivery.data)
-                .map(|order| Received { order, redelivered: delivery.redelivered });
+            let received = decode_order(&delivery.data).map(|order| Received {
+                order,
+                redelivered: delivery.redelivered,
+                message_id: delivery.properties.message_id().as_ref().map(ToString::to_string),
+            });
             let verdict = match received {
                 Ok(received) => handle(received).await,
                 Err(poison) => Err(poison.to_string()),

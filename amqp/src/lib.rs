@@ -17,7 +17,7 @@ pub mod topology;
 
 pub use connect::{CONNECT_TIMEOUT, ConnectError, connect};
 pub use consumer::{ConsumeStats, DEFAULT_PREFETCH, OrderConsumer, Received};
-pub use producer::{ConfirmMode, Publisher};
+pub use producer::{ConfirmMode, Outbox, Publisher};
 pub use topology::Topology;
 
 /// The broker both binaries use unless `--addr` or `AMQP_ADDR` says otherwise.
@@ -37,20 +37,52 @@ pub struct BrokerArgs {
     pub queue: String,
 }
 
+impl BrokerArgs {
+    pub fn topology(&self) -> Topology {
+        Topology::new(&self.queue)
+    }
+}
+
 /// How both binaries end: status 0, or the error as one line on stderr and status 1.
 pub fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            // `:#` puts the whole cause chain on the one line.
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", one_line(&err));
             std::process::ExitCode::FAILURE
         }
     }
 }
 
-impl BrokerArgs {
-    pub fn topology(&self) -> Topology {
-        Topology::new(&self.queue)
+/// The error and its causes on one line, each said once. Many errors (lapin's among them)
+/// already include their cause in their own text, and anyhow's `{:#}` would print it again:
+/// `IO error: Connection reset by peer (os error 104): Connection reset by peer (os error 104)`.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut line = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line.push_str(": ");
+            line.push_str(&cause);
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("IO error: {0}")]
+    struct Wrapped(#[source] std::io::Error);
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "Connection reset");
+        let err = anyhow::Error::new(Wrapped(io)).context("declaring queue `orders`");
+        assert_eq!(one_line(&err), "declaring queue `orders`: IO error: Connection reset");
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&plain), "outer: inner");
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod connections;
 pub mod deadline;
 pub mod server;
 pub mod status;

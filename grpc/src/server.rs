@@ -4,6 +4,7 @@
 //! open, as load balancers and tools expect.
 
 use crate::auth::RequireBearer;
+use crate::connections::{self, Limits as ConnectionLimits};
 use crate::pb::user_service_server::{UserService, UserServiceServer};
 use crate::pb::{
     self, CreateUserRequest, GetUserRequest, ImportUsersResponse, ListUsersRequest,
@@ -25,7 +26,6 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status, Streaming, metadata::MetadataMap};
 use tracing::{debug, info, warn};
 
@@ -53,12 +53,20 @@ pub struct Config {
     /// a slow server on demand, to watch a client's deadline expire. Zero (the default) in
     /// anything but a demo.
     pub delay: Duration,
+    /// Connection cap, handshake and idle timeouts.
+    pub limits: ConnectionLimits,
 }
 
 impl Config {
     /// Serves `store` with auth off.
     pub fn new(store: UserStore) -> Self {
-        Self { store, token: None, stats: Arc::default(), delay: Duration::ZERO }
+        Self {
+            store,
+            token: None,
+            stats: Arc::default(),
+            delay: Duration::ZERO,
+            limits: ConnectionLimits::default(),
+        }
     }
 }
 
@@ -118,13 +126,13 @@ pub async fn serve(
             stopping.cancel();
         }
     };
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // No new connections once shutdown begins; at most `max_connections` at once.
+    let incoming = connections::incoming(listener, config.limits, stopping.clone());
     let server = Server::builder()
         .timeout(MAX_CALL_TIME)
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
-        // Pings find peers that vanished without closing their connection.
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+        // No keepalive pings: a client's ping answer would keep an idle connection alive
+        // forever. A peer that vanished sends nothing, so the idle timeout closes it too.
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

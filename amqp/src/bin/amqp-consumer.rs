@@ -24,6 +24,7 @@ use anyhow::Context;
 use clap::Parser;
 use futures_util::StreamExt;
 use lapin::Connection;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::process::ExitCode;
@@ -83,12 +84,18 @@ async fn consume(mut connection: Connection, args: &Args) -> anyhow::Result<()> 
     let work = Duration::from_millis(args.work_ms);
     let mut shutdown = std::pin::pin!(common::runtime::shutdown_signal());
     let mut total = ConsumeStats::default();
+    let mut seen = Seen::default();
     loop {
         let mut consumer = OrderConsumer::start(&connection, &topology, args.prefetch)
             .await
             .with_context(|| format!("declaring queue `{}`", topology.queue))?;
         println!("consuming from queue `{}` (prefetch {})", topology.queue, args.prefetch);
-        let outcome = consumer.run(|received| process(received, work), shutdown.as_mut()).await;
+        let handle = |received: Received| {
+            let id = received.message_id.clone().unwrap_or_else(|| received.order.id.to_string());
+            let first_time = seen.insert(id);
+            process(received, work, first_time)
+        };
+        let outcome = consumer.run(handle, shutdown.as_mut()).await;
         total.processed += consumer.stats().processed;
         total.dead_lettered += consumer.stats().dead_lettered;
         match outcome {
@@ -110,11 +117,45 @@ async fn consume(mut connection: Connection, args: &Args) -> anyhow::Result<()> 
 }
 
 /// The "business logic": here, print the order. Returning `Err` would dead-letter it.
-async fn process(received: Received, work: Duration) -> Result<(), String> {
+/// Delivery is at-least-once (a lost ack, a producer that published again after a lost
+/// confirm), so an order already processed, known by its message id, is acked and skipped.
+async fn process(received: Received, work: Duration, first_time: bool) -> Result<(), String> {
+    if !first_time {
+        let id = received.message_id.as_deref().unwrap_or("-");
+        println!("skipped order {}: message id {id} already processed", received.order.id);
+        return Ok(());
+    }
     tokio::time::sleep(work).await;
     let note = if received.redelivered { " (redelivered)" } else { "" };
     println!("processed {}{note}", describe(&received.order));
     Ok(())
+}
+
+/// The message ids processed lately, at most [`Seen::CAPACITY`]: enough to catch the
+/// duplicates a reconnect produces, which arrive within a few thousand messages. A real
+/// service would record the id in the same database transaction as the order.
+#[derive(Debug, Default)]
+struct Seen {
+    ids: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Seen {
+    const CAPACITY: usize = 100_000;
+
+    /// False if `id` was seen already.
+    fn insert(&mut self, id: String) -> bool {
+        if !self.ids.insert(id.clone()) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > Self::CAPACITY
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.ids.remove(&oldest);
+        }
+        true
+    }
 }
 
 /// Retries every 1, 2, 4 ... 30 seconds; `None` if shutdown came first.

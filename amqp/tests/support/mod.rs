@@ -184,8 +184,13 @@ impl Binary {
     }
 
     /// Waits for the exit (bounded) and returns the status and the rest of stdout.
-    pub async fn wait(mut self) -> (std::process::ExitStatus, Vec<String>) {
-        let deadline = tokio::time::Instant::now() + WAIT;
+    pub async fn wait(self) -> (std::process::ExitStatus, Vec<String>) {
+        self.wait_longer(WAIT).await
+    }
+
+    /// [`Binary::wait`] for a binary that may take up to `limit` to finish.
+    pub async fn wait_longer(mut self, limit: Duration) -> (std::process::ExitStatus, Vec<String>) {
+        let deadline = tokio::time::Instant::now() + limit;
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 break status;

@@ -14,6 +14,7 @@ use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
 use grpc::server::{self, Config};
+use std::process::ExitCode;
 use tokio::net::TcpListener;
 
 #[derive(Debug, Parser)]
@@ -31,12 +32,23 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    let args = Args::parse();
-    let listener = TcpListener::bind(args.addr.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr.addr))?;
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line: `{:#}` joins the causes, none of which repeats its cause's text.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let addr = args.addr.addr;
+    let listener = TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; stop what uses it or pick another with --addr")
+    })?;
     println!("listening on {}", listener.local_addr()?);
     let config = Config {
         token: args.token,
