@@ -61,11 +61,12 @@ impl From<std::net::SocketAddr> for MqttAddr {
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error(
-        "no MQTT broker at {addr} ({source}); start one: `mosquitto -p {port}`, \
+        "no MQTT broker at {addr} ({error}); start one: `mosquitto -p {port}`, \
          `docker compose up -d mosquitto`, or `cargo run -p mqtt --bin mqtt-broker`",
         port = addr.port
     )]
-    Unreachable { addr: MqttAddr, source: ConnectionError },
+    // Boxed: rumqttc's error is large, and this is the rare path.
+    Unreachable { addr: MqttAddr, error: Box<ConnectionError> },
     #[error("the broker at {addr} refused the connection: {code:?}")]
     Refused { addr: MqttAddr, code: ConnectReturnCode },
     #[error("the broker at {addr} did not answer CONNECT within {timeout:?}")]
@@ -101,8 +102,9 @@ pub async fn connect(
                 Err(ConnectionError::ConnectionRefused(code)) => {
                     return Err(ConnectError::Refused { addr: addr.clone(), code });
                 }
-                Err(source) => {
-                    return Err(ConnectError::Unreachable { addr: addr.clone(), source });
+                Err(error) => {
+                    let error = Box::new(error);
+                    return Err(ConnectError::Unreachable { addr: addr.clone(), error });
                 }
             }
         }

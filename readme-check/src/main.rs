@@ -83,11 +83,12 @@ fn real_main() -> Result<ExitCode, String> {
     }
 
     let started = Instant::now();
-    if settings.prebuild && !list {
-        if let Err(message) = prebuild(&settings) {
-            eprintln!("readme-check: {message}");
-            return Ok(ExitCode::FAILURE);
-        }
+    if settings.prebuild
+        && !list
+        && let Err(message) = prebuild(&settings)
+    {
+        eprintln!("readme-check: {message}");
+        return Ok(ExitCode::FAILURE);
     }
     let (mut ran, mut skipped, mut failed) = (0, 0, Vec::new());
     for readme in &readmes {

@@ -10,6 +10,7 @@ mod grpc;
 mod ice;
 mod jsonrpc;
 mod kafka;
+mod mqtt;
 mod pyro;
 mod remote_objects;
 mod rest;
@@ -66,6 +67,7 @@ pub const ALL: &[(&str, Jobs)] = &[
     ("remote-objects", remote_objects::jobs),
     ("amqp", amqp::jobs),
     ("kafka", kafka::jobs),
+    ("mqtt", mqtt::jobs),
 ];
 
 /// The protocols `--only` accepts (the floor is always measured).
