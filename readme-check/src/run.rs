@@ -28,29 +28,36 @@ const REMOVED_ENV: &[&str] = &[
 /// Python peers' venv comes first on PATH, as if the reader had activated it.
 const SHIM: &str = r#"
 if [[ -n "${PYTHON_PEERS:-}" ]]; then PATH="$(dirname "$PYTHON_PEERS"):$PATH"; fi
-cargo() {
-  if [[ "${1:-}" != run ]]; then command cargo "$@"; return; fi
-  local all=("$@") package=tour bin= example=
-  shift
-  while (($#)); do
-    case "$1" in
-      -p | --package) package=$2; shift 2 ;;
-      --bin) bin=$2; shift 2 ;;
-      --example) example=$2; shift 2 ;;
-      -q | --quiet | --locked) shift ;;
-      --) shift; break ;;
-      *) command cargo "${all[@]}"; return ;;
-    esac
-  done
-  if [[ -n "$example" ]]; then
-    local info
-    info=$(grep -l " $package/examples/$example.rs" "$READMECHECK_TARGET"/debug/examples/"$example"-*.d 2>/dev/null | xargs -r ls -t | head -n 1)
-    if [[ -z "$info" ]]; then command cargo "${all[@]}"; return; fi
-    "${info%.d}" "$@"
-  else
-    "$READMECHECK_TARGET/debug/${bin:-$package}" "$@"
-  fi
+# An executable, not a function, so that `timeout 6 cargo run ...` finds it too.
+shim_dir="$READMECHECK_TARGET/readme-check-shim"
+{
+  mkdir -p "$shim_dir"
+  real_cargo="$(PATH="${PATH//$shim_dir:/}" command -v cargo)"
+  cat > "$shim_dir/cargo.$$" <<SHIM
+#!/usr/bin/env bash
+if [[ "\${1:-}" != run ]]; then exec "$real_cargo" "\$@"; fi
+all=("\$@"); package=tour; bin=; example=
+shift
+while ((\$#)); do
+  case "\$1" in
+    -p | --package) package=\$2; shift 2 ;;
+    --bin) bin=\$2; shift 2 ;;
+    --example) example=\$2; shift 2 ;;
+    -q | --quiet | --locked) shift ;;
+    --) shift; break ;;
+    *) exec "$real_cargo" "\${all[@]}" ;;
+  esac
+done
+if [[ -n "\$example" ]]; then
+  info=\$(grep -l " \$package/examples/\$example.rs" "$READMECHECK_TARGET"/debug/examples/"\$example"-*.d 2>/dev/null | xargs -r ls -t | head -n 1)
+  if [[ -z "\$info" ]]; then exec "$real_cargo" "\${all[@]}"; fi
+  exec "\${info%.d}" "\$@"
+fi
+exec "$READMECHECK_TARGET/debug/\${bin:-\$package}" "\$@"
+SHIM
+  chmod +x "$shim_dir/cargo.$$" && mv "$shim_dir/cargo.$$" "$shim_dir/cargo"
 }
+PATH="$shim_dir:$PATH"
 "#;
 
 /// How long a server gets to exit after SIGINT before it is killed.
