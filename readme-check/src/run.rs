@@ -20,44 +20,39 @@ const REMOVED_ENV: &[&str] = &[
     "CARGO_TERM_PROGRESS_WHEN",
 ];
 
-/// Put before every command: `cargo run -p <crate> --bin <bin> [-- args]` (and `--example`)
-/// runs the binary the workspace build made, instead of asking cargo to build `<crate>`
-/// alone. Building one crate alone resolves its dependencies' features for that crate only,
-/// so every README would compile its own copy of tokio, hyper and the rest: tens of minutes
-/// on two cores. The binary is the same code; any other cargo command runs as written. The
-/// Python peers' venv comes first on PATH, as if the reader had activated it.
-const SHIM: &str = r#"
-if [[ -n "${PYTHON_PEERS:-}" ]]; then PATH="$(dirname "$PYTHON_PEERS"):$PATH"; fi
-# An executable, not a function, so that `timeout 6 cargo run ...` finds it too.
-shim_dir="$READMECHECK_TARGET/readme-check-shim"
-{
-  mkdir -p "$shim_dir"
-  real_cargo="$(PATH="${PATH//$shim_dir:/}" command -v cargo)"
-  cat > "$shim_dir/cargo.$$" <<SHIM
-#!/usr/bin/env bash
-if [[ "\${1:-}" != run ]]; then exec "$real_cargo" "\$@"; fi
-all=("\$@"); package=tour; bin=; example=
+/// Written once by [`prebuild`] as `cargo` in a directory that goes first on every command's
+/// PATH: `cargo run -p <crate> --bin <bin> [-- args]` (and `--example`) runs the binary the
+/// workspace build made, instead of asking cargo to build `<crate>` alone. Building one crate
+/// alone resolves its dependencies' features for that crate only, so every README would
+/// compile its own copy of tokio, hyper and the rest: tens of minutes on two cores. The binary
+/// is the same code; any other cargo command goes to the real cargo as written. A file, not a
+/// shell function, so that `timeout 6 cargo run ...` finds it too.
+const CARGO_SHIM: &str = r#"#!/usr/bin/env bash
+if [[ "${1:-}" != run ]]; then exec "$READMECHECK_CARGO" "$@"; fi
+all=("$@"); package=tour; bin=; example=
 shift
-while ((\$#)); do
-  case "\$1" in
-    -p | --package) package=\$2; shift 2 ;;
-    --bin) bin=\$2; shift 2 ;;
-    --example) example=\$2; shift 2 ;;
+while (($#)); do
+  case "$1" in
+    -p | --package) package=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
+    --example) example=$2; shift 2 ;;
     -q | --quiet | --locked) shift ;;
     --) shift; break ;;
-    *) exec "$real_cargo" "\${all[@]}" ;;
+    *) exec "$READMECHECK_CARGO" "${all[@]}" ;;
   esac
 done
-if [[ -n "\$example" ]]; then
-  info=\$(grep -l " \$package/examples/\$example.rs" "$READMECHECK_TARGET"/debug/examples/"\$example"-*.d 2>/dev/null | xargs -r ls -t | head -n 1)
-  if [[ -z "\$info" ]]; then exec "$real_cargo" "\${all[@]}"; fi
-  exec "\${info%.d}" "\$@"
+if [[ -n "$example" ]]; then
+  info=$(grep -l " $package/examples/$example.rs" "$READMECHECK_TARGET"/debug/examples/"$example"-*.d 2>/dev/null | xargs -r ls -t | head -n 1)
+  if [[ -z "$info" ]]; then exec "$READMECHECK_CARGO" "${all[@]}"; fi
+  exec "${info%.d}" "$@"
 fi
-exec "$READMECHECK_TARGET/debug/\${bin:-\$package}" "\$@"
-SHIM
-  chmod +x "$shim_dir/cargo.$$" && mv "$shim_dir/cargo.$$" "$shim_dir/cargo"
-}
-PATH="$shim_dir:$PATH"
+exec "$READMECHECK_TARGET/debug/${bin:-$package}" "$@"
+"#;
+
+/// Put before every command: the cargo shim, then the Python peers' venv, first on PATH (as
+/// if the reader had activated it).
+const PRELUDE: &str = r#"PATH="$READMECHECK_TARGET/readme-check-shim:$PATH"
+if [[ -n "${PYTHON_PEERS:-}" ]]; then PATH="$(dirname "$PYTHON_PEERS"):$PATH"; fi
 "#;
 
 /// How long a server gets to exit after SIGINT before it is killed.
@@ -71,7 +66,7 @@ pub struct Settings {
     /// The limit for one command (and for a server to print its expected lines).
     pub timeout: Duration,
     /// Build the workspace's binaries and examples once before running anything, and run
-    /// `cargo run` commands as those binaries (see [`SHIM`]).
+    /// `cargo run` commands as those binaries (see [`CARGO_SHIM`]).
     pub prebuild: bool,
 }
 
@@ -119,12 +114,13 @@ impl Running {
         let (mut reader, writer) = std::io::pipe()?;
         let mut command = std::process::Command::new("bash");
         let script =
-            if settings.prebuild { format!("{SHIM}\n{script}") } else { script.to_owned() };
+            if settings.prebuild { format!("{PRELUDE}{script}") } else { script.to_owned() };
         command
             .arg("-c")
             .arg(script)
             .current_dir(&settings.root)
             .env("READMECHECK_TARGET", settings.target_dir())
+            .env("READMECHECK_CARGO", cargo())
             .env("CARGO_TERM_QUIET", "true")
             .env("CARGO_TERM_COLOR", "never")
             .stdin(Stdio::null())
@@ -232,14 +228,36 @@ fn mismatch(command: &Command, heading: &str, actual: &[String]) -> String {
 /// Builds every binary and example of the workspace the way `cargo test --workspace` does
 /// (a no-op right after the tests), so the `cargo run` commands find them.
 pub fn prebuild(settings: &Settings) -> Result<(), String> {
-    let status =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["test", "--workspace", "--locked", "--no-run", "--quiet"])
-            .current_dir(&settings.root)
-            .stdin(Stdio::null())
-            .status()
-            .map_err(|error| format!("cannot run cargo: {error}"))?;
-    if status.success() { Ok(()) } else { Err("`cargo test --workspace --no-run` failed".into()) }
+    let status = std::process::Command::new(cargo())
+        .args(["test", "--workspace", "--locked", "--no-run", "--quiet"])
+        .current_dir(&settings.root)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|error| format!("cannot run cargo: {error}"))?;
+    if !status.success() {
+        return Err("`cargo test --workspace --no-run` failed".into());
+    }
+    let shim = settings.target_dir().join("readme-check-shim");
+    let write = || -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(&shim)?;
+        std::fs::write(shim.join("cargo"), CARGO_SHIM)?;
+        std::fs::set_permissions(shim.join("cargo"), std::fs::Permissions::from_mode(0o755))
+    };
+    write().map_err(|error| format!("cannot write {}: {error}", shim.display()))
+}
+
+/// The real cargo, as a path: the one that runs this harness, or the first on PATH. (A bare
+/// `cargo` would find the shim again, first on the commands' PATH.)
+fn cargo() -> PathBuf {
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        return cargo.into();
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("cargo"))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| "cargo".into())
 }
 
 /// Runs the blocks of one README in order and compares every command's output.
