@@ -165,7 +165,8 @@ async fn restart_while_publishing() {
     let mut seen = BTreeSet::new();
     let mut processed = 0;
     while seen.len() < ORDERS as usize {
-        let line = consumer.next_line().await;
+        // After the outage the consumer may still sit in its reconnect backoff (up to 30 s).
+        let line = consumer.next_line_within(Duration::from_secs(60)).await;
         if let Some(id) = order_id(&line) {
             assert!((1..=ORDERS).contains(&id), "{line}");
             seen.insert(id);

@@ -170,10 +170,15 @@ impl Binary {
 
     /// The next stdout line, within [`WAIT`].
     pub async fn next_line(&mut self) -> String {
-        match tokio::time::timeout(WAIT, self.lines.recv()).await {
+        self.next_line_within(WAIT).await
+    }
+
+    /// The next stdout line, within `limit`.
+    pub async fn next_line_within(&mut self, limit: Duration) -> String {
+        match tokio::time::timeout(limit, self.lines.recv()).await {
             Ok(Some(line)) => line,
             Ok(None) => panic!("the binary closed stdout"),
-            Err(_) => panic!("no line from the binary within {WAIT:?}"),
+            Err(_) => panic!("no line from the binary within {limit:?}"),
         }
     }
 
