@@ -77,7 +77,7 @@ impl fmt::Display for Request {
 impl Response {
     /// Answers one request line against the store. Never fails: a bad request is an
     /// `ERR` answer, like any other.
-    pub fn to(line: &str, store: &UserStore) -> Self {
+    pub fn answer(line: &str, store: &UserStore) -> Self {
         let request = match Request::parse(line) {
             Ok(request) => request,
             Err(reason) => return Self::Err(reason),
@@ -142,7 +142,7 @@ mod tests {
     use super::*;
 
     fn answer(line: &str) -> String {
-        Response::to(line, &UserStore::with_sample_users()).to_string()
+        Response::answer(line, &UserStore::with_sample_users()).to_string()
     }
 
     #[test]
@@ -180,7 +180,7 @@ mod tests {
         let store = UserStore::with_sample_users();
         for line in ["PING", "ECHO hi there", "GET 2", "CREATE x@example.com X Y", "QUIT", "GET 9"]
         {
-            let response = Response::to(line, &store);
+            let response = Response::answer(line, &store);
             assert_eq!(Response::parse(&response.to_string()), Ok(response));
         }
         assert!(Response::parse("USER one").is_err());

@@ -8,7 +8,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::timeout;
@@ -105,50 +107,84 @@ async fn handle_connection(
     let mut reader = BufReader::new(reader);
     let mut line = Vec::with_capacity(128);
     loop {
-        line.clear();
-        // Waiting for a request is the only point where shutdown interrupts a connection:
-        // a request already read is answered first.
-        let read = tokio::select! {
-            () = stopping.cancelled() => Err(Response::Bye("server shutting down".into())),
-            read = timeout(config.idle_timeout, read_line(&mut reader, &mut line, config.max_line)) => {
-                match read {
-                    Err(_elapsed) => Err(Response::Err(format!(
-                        "idle timeout: no complete line within {}s, closing",
-                        config.idle_timeout.as_secs()
-                    ))),
-                    Ok(Err(error)) => return Err(error),
-                    Ok(Ok(Line::End)) => return Ok(()),
-                    Ok(Ok(Line::TooLong)) => Err(Response::Err(format!(
-                        "line too long (limit {} bytes), closing",
-                        config.max_line
-                    ))),
-                    Ok(Ok(Line::Complete)) => Ok(()),
-                }
+        match next_step(&mut reader, &mut line, store, config, stopping).await? {
+            Next::Reply(response) => send(&mut writer, &response, config.idle_timeout).await?,
+            Next::ReplyAndClose(response) => {
+                send(&mut writer, &response, config.idle_timeout).await?;
+                writer.shutdown().await?;
+                return linger(&mut reader).await;
             }
-        };
-        let (response, last) = match read {
-            Err(farewell) => (farewell, true),
-            Ok(()) => match std::str::from_utf8(&line) {
-                Ok(text) => {
-                    let response = Response::to(text, store);
-                    let last = matches!(response, Response::Bye(_));
-                    (response, last)
-                }
-                Err(_) => (Response::Err("request is not valid UTF-8".into()), false),
-            },
-        };
-        let reply = format!("{response}\r\n");
-        // A client that never reads its replies cannot hold the connection open forever.
-        match timeout(config.idle_timeout, writer.write_all(reply.as_bytes())).await {
-            Ok(written) => written?,
-            Err(_elapsed) => {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out"));
-            }
+            Next::Close => return Ok(()),
         }
-        if last {
-            writer.shutdown().await?;
-            return linger(&mut reader).await;
+    }
+}
+
+/// What the connection does next.
+#[derive(Debug)]
+enum Next {
+    /// Send this response, then read the next request.
+    Reply(Response),
+    /// Send this response, the last word on the connection, then close it.
+    ReplyAndClose(Response),
+    /// Close without a word: the client has closed its side.
+    Close,
+}
+
+/// Waits for the next request line and decides what to do about it.
+async fn next_step(
+    reader: &mut (impl AsyncBufRead + Unpin),
+    line: &mut Vec<u8>,
+    store: &UserStore,
+    config: &Config,
+    stopping: &CancellationToken,
+) -> io::Result<Next> {
+    line.clear();
+    let read = timeout(config.idle_timeout, read_line(reader, line, config.max_line));
+    // Waiting for a request is the only point where shutdown interrupts a connection:
+    // a request already read is answered first.
+    let read = tokio::select! {
+        () = stopping.cancelled() => {
+            return Ok(Next::ReplyAndClose(Response::Bye("server shutting down".into())));
         }
+        read = read => read,
+    };
+    let Ok(read) = read else {
+        let idle = config.idle_timeout.as_secs();
+        let reason = format!("idle timeout: no complete line within {idle}s, closing");
+        return Ok(Next::ReplyAndClose(Response::Err(reason)));
+    };
+    Ok(match read? {
+        Line::Complete => respond(line, store),
+        Line::TooLong => {
+            let reason = format!("line too long (limit {} bytes), closing", config.max_line);
+            Next::ReplyAndClose(Response::Err(reason))
+        }
+        Line::End => Next::Close,
+    })
+}
+
+/// Answers one complete request line; `QUIT` is answered with `BYE` and closes.
+fn respond(line: &[u8], store: &UserStore) -> Next {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return Next::Reply(Response::Err("request is not valid UTF-8".into()));
+    };
+    match Response::answer(text, store) {
+        bye @ Response::Bye(_) => Next::ReplyAndClose(bye),
+        response => Next::Reply(response),
+    }
+}
+
+/// Writes one response line. A client that never reads its replies cannot hold the
+/// connection open forever: after `patience` the write gives up.
+async fn send(
+    writer: &mut (impl AsyncWrite + Unpin),
+    response: &Response,
+    patience: Duration,
+) -> io::Result<()> {
+    let reply = format!("{response}\r\n");
+    match timeout(patience, writer.write_all(reply.as_bytes())).await {
+        Ok(written) => written,
+        Err(_elapsed) => Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
     }
 }
 
