@@ -15,61 +15,26 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{IntoResponses, OpenApi, PartialSchema, ToSchema};
 
-// Regex building blocks. `NewUser::validate` speaks of white space (what `str::trim` removes:
-// Unicode White_Space) and control characters (`char::is_control`: Unicode Cc).
-macro_rules! white_space_chars {
-    () => {
-        r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-    };
-}
-macro_rules! control_chars {
-    () => {
-        r"\u0000-\u001f\u007f-\u009f"
-    };
-}
-/// One white-space character.
-macro_rules! space {
-    () => {
-        concat!("[", white_space_chars!(), "]")
-    };
-}
-/// One character that is neither white space nor a control character.
-macro_rules! visible {
-    () => {
-        concat!("[^", white_space_chars!(), control_chars!(), "]")
-    };
-}
-/// One character that is not a control character.
-macro_rules! not_control {
-    () => {
-        concat!("[^", control_chars!(), "]")
-    };
-}
-/// One visible character other than `@`, with `.` excluded too if given.
-macro_rules! email_char {
-    ($($also_excluded:literal)?) => {
-        concat!("[^@", $($also_excluded,)? white_space_chars!(), control_chars!(), "]")
-    };
-}
+// The two patterns below are `NewUser::validate` written as regexes, for clients. They speak
+// of white space (what `str::trim` removes: Unicode White_Space) and control characters
+// (`char::is_control`: Unicode Cc), listed one by one because `\s` means different things in
+// different regex dialects. In the outlines of the doc comments, W and C stand for
+//
+// - W, white space:
+//   `\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`
+// - C, control characters: `\u0000-\u001f\u007f-\u009f`
+//
+// `tests/schema_patterns.rs` checks that they accept exactly what `NewUser::validate` accepts.
 
 /// `NewUser::validate` for names, as a regex: after trimming white space, 1 to 64 characters,
-/// none of them a control character.
-#[rustfmt::skip]
-pub const NAME_PATTERN: &str = concat!(
-    "^", space!(), "*",                                                // white space, trimmed
-    visible!(), "(?:", not_control!(), "{0,62}", visible!(), ")?",     // 1 to 64 characters
-    space!(), "*$",                                                    // white space, trimmed
-);
+/// none of them a control character. In outline `^[W]*[^WC](?:[^C]{0,62}[^WC])?[W]*$`: white
+/// space, a visible first character, up to 63 more ending in a visible one, white space.
+pub const NAME_PATTERN: &str = r"^[\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,62}[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
 
 /// `NewUser::validate` for emails, as a regex: `local@domain`, no white space or control
-/// characters, a dot inside the domain but not at either end.
-#[rustfmt::skip]
-pub const EMAIL_PATTERN: &str = concat!(
-    "^", email_char!(), "+",                        // the local part
-    "@",
-    email_char!("."), email_char!(), r"*\.",        // the domain: no dot first, a dot inside,
-    email_char!(), "*", email_char!("."), "$",      // and no dot last
-);
+/// characters, a dot inside the domain but not at either end. In outline
+/// `^[^@WC]+@[^@.WC][^@WC]*\.[^@WC]*[^@.WC]$`: the local part, `@`, then the domain.
+pub const EMAIL_PATTERN: &str = r"^[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]+@[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f][^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*\.[^@\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]*[^@.\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f]$";
 
 /// A stored user (`common::User` on the wire).
 #[derive(Debug, ToSchema)]
@@ -84,7 +49,7 @@ pub struct UserSchema {
 }
 
 /// What a client sends to create or replace a user (`common::NewUser` on the wire). Written
-/// out by hand because its patterns are built from the constants above.
+/// out by hand because its patterns are the constants above.
 #[derive(Debug)]
 pub struct NewUserSchema;
 
