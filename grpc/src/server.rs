@@ -13,21 +13,19 @@ use crate::pb::{
 use crate::{MAX_MESSAGE_BYTES, deadline, status};
 use common::UserStore;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll, ready};
 use std::time::Duration;
+use streaming::{CallLimits, ResponseStream, Responses, Stop};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep, sleep_until};
-use tokio_stream::Stream;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio::time::sleep;
 use tokio_util::sync::CancellationToken;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
 use tonic::{Request, Response, Status, Streaming, metadata::MetadataMap};
 use tracing::{debug, info, warn};
+
+mod streaming;
 
 /// The longest a unary or client-streaming call may run when the client sets no deadline.
 pub const MAX_CALL_TIME: Duration = Duration::from_secs(60);
@@ -35,9 +33,6 @@ pub const MAX_CALL_TIME: Duration = Duration::from_secs(60);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Streams allowed at once on one connection.
 pub const MAX_STREAMS_PER_CONNECTION: u32 = 128;
-/// Responses a streaming call may have queued but not yet sent: a slow reader slows the
-/// producer down instead of growing a queue.
-const STREAM_BUFFER: usize = 16;
 /// Users read from the store at a time while streaming, so its lock is held only briefly.
 const PAGE_SIZE: usize = 64;
 
@@ -80,6 +75,10 @@ impl Stats {
     /// Response streams (ListUsers, LookupUsers) the client cancelled before their end.
     pub fn cancelled_calls(&self) -> u64 {
         self.cancelled_calls.load(Ordering::Relaxed)
+    }
+
+    fn count_cancelled_call(&self) {
+        self.cancelled_calls.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -182,7 +181,7 @@ impl UserService for UserApi {
         Ok(Response::new(user.into()))
     }
 
-    type ListUsersStream = Watched<ReceiverStream<Result<pb::User, Status>>>;
+    type ListUsersStream = ResponseStream<pb::User>;
 
     async fn list_users(
         &self,
@@ -191,12 +190,16 @@ impl UserService for UserApi {
         let limits = self.limits(request.metadata());
         // Before the response headers: tonic ends the call at the client's deadline.
         sleep(self.delay).await;
-        let watch = self.watch("ListUsers", &limits);
         let ListUsersRequest { offset, limit } = request.into_inner();
         let limit = if limit == 0 { usize::MAX } else { limit as usize };
-        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
-        tokio::spawn(self.clone().send_users(offset as usize, limit, limits, tx));
-        Ok(Response::new(Watched { inner: ReceiverStream::new(rx), watch }))
+        let (mut responses, stream) = streaming::channel("ListUsers", limits, &self.stats);
+        // A task of its own produces the stream, so the handler returns it at once.
+        let api = self.clone();
+        tokio::spawn(async move {
+            let produced = api.send_users(offset as usize, limit, &mut responses).await;
+            responses.end(produced).await;
+        });
+        Ok(Response::new(stream))
     }
 
     async fn import_users(
@@ -206,36 +209,42 @@ impl UserService for UserApi {
         // A client that cancels midway looks like one that finished: tonic ends a cancelled
         // request stream like a complete one. The users that arrived before stay created.
         let limits = self.limits(request.metadata());
-        self.import(request.into_inner(), &limits).await.map(Response::new)
+        let imported = self.import(request.into_inner(), &limits).await?;
+        Ok(Response::new(imported))
     }
 
-    type LookupUsersStream = Watched<ReceiverStream<Result<LookupUsersResponse, Status>>>;
+    type LookupUsersStream = ResponseStream<LookupUsersResponse>;
 
     async fn lookup_users(
         &self,
         request: Request<Streaming<GetUserRequest>>,
     ) -> Result<Response<Self::LookupUsersStream>, Status> {
         let limits = self.limits(request.metadata());
-        let watch = self.watch("LookupUsers", &limits);
-        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
-        tokio::spawn(self.clone().answer_lookups(request.into_inner(), limits, tx));
-        Ok(Response::new(Watched { inner: ReceiverStream::new(rx), watch }))
+        let (mut responses, stream) =
+            streaming::channel("LookupUsers", limits.clone(), &self.stats);
+        let requests = request.into_inner();
+        let api = self.clone();
+        tokio::spawn(async move {
+            let produced = api.answer_lookups(requests, &limits, &mut responses).await;
+            responses.end(produced).await;
+        });
+        Ok(Response::new(stream))
     }
 }
 
 impl UserApi {
-    fn limits(&self, metadata: &MetadataMap) -> Limits {
-        Limits { deadline: deadline::from_metadata(metadata), stopping: self.stopping.clone() }
+    fn limits(&self, metadata: &MetadataMap) -> CallLimits {
+        CallLimits::new(deadline::from_metadata(metadata), self.stopping.clone())
     }
 
     /// Creates users as they arrive, stopping at the first refused one.
     async fn import(
         &self,
-        mut inbound: Streaming<CreateUserRequest>,
-        limits: &Limits,
+        mut requests: Streaming<CreateUserRequest>,
+        limits: &CallLimits,
     ) -> Result<ImportUsersResponse, Status> {
         let mut created = 0u32;
-        while let Some(new_user) = limits.run(inbound.message()).await?? {
+        while let Some(new_user) = limits.next_request(&mut requests).await? {
             self.store.create(new_user.into()).map_err(|error| {
                 let context = format!("user #{} ({created} created before it)", created + 1);
                 status::with_context(&status::from_user_error(&error), &context)
@@ -248,132 +257,37 @@ impl UserApi {
 
     /// Produces one ListUsers response stream, a page at a time.
     async fn send_users(
-        self,
+        &self,
         mut offset: usize,
         limit: usize,
-        limits: Limits,
-        tx: mpsc::Sender<Result<pb::User, Status>>,
-    ) {
+        responses: &mut Responses<pb::User>,
+    ) -> Result<(), Stop> {
         let mut sent = 0;
         while sent < limit {
             let page = self.store.list(offset, PAGE_SIZE.min(limit - sent));
             if page.is_empty() {
-                return; // every user sent: the stream ends with OK
+                break; // every user sent
             }
             offset += page.len();
             for user in page {
-                match limits.run(tx.send(Ok(user.into()))).await {
-                    Ok(Ok(())) => sent += 1,
-                    Ok(Err(_client_gone)) => return debug!(sent, "ListUsers abandoned"),
-                    Err(status) => return send_final(&tx, status).await,
-                }
+                responses.send(user.into()).await?;
+                sent += 1;
             }
         }
+        Ok(())
     }
 
     /// Answers one LookupUsers call: each id as it arrives, until the client stops sending.
     async fn answer_lookups(
-        self,
-        mut inbound: Streaming<GetUserRequest>,
-        limits: Limits,
-        tx: mpsc::Sender<Result<LookupUsersResponse, Status>>,
-    ) {
-        let mut answered = 0;
-        let ending = loop {
-            let id = match limits.run(inbound.message()).await {
-                Ok(Ok(Some(request))) => request.id,
-                Ok(Ok(None)) => return, // the client is done and every id answered: OK
-                Ok(Err(status)) => break status, // the request stream broke
-                Err(status) => break status, // deadline or shutdown
-            };
+        &self,
+        mut requests: Streaming<GetUserRequest>,
+        limits: &CallLimits,
+        responses: &mut Responses<LookupUsersResponse>,
+    ) -> Result<(), Stop> {
+        while let Some(GetUserRequest { id }) = limits.next_request(&mut requests).await? {
             let user = self.store.get(id).ok().map(pb::User::from);
-            match limits.run(tx.send(Ok(LookupUsersResponse { id, user }))).await {
-                Ok(Ok(())) => answered += 1,
-                Ok(Err(_client_gone)) => return debug!(answered, "LookupUsers abandoned"),
-                Err(status) => break status,
-            }
-        };
-        send_final(&tx, ending).await;
-    }
-
-    fn watch(&self, call: &'static str, limits: &Limits) -> CallWatch {
-        CallWatch { call, deadline: limits.deadline, stats: self.stats.clone(), finished: false }
-    }
-}
-
-/// Ends a response stream with `status`. This waits for the client to read what is queued
-/// before it (or to go away): dropping the sender instead would end the stream with OK.
-async fn send_final<T>(tx: &mpsc::Sender<Result<T, Status>>, status: Status) {
-    debug!("ending stream: {status}");
-    let _client_gone = tx.send(Err(status)).await;
-}
-
-/// Notices a response stream that is dropped before the server finished it. When a client
-/// cancels (it sends RST_STREAM with CANCEL), hyper drops the response body at once, so the
-/// drop is the moment the server learns of it. The request side cannot tell: tonic ends a
-/// cancelled request stream just like a finished one.
-#[derive(Debug)]
-struct CallWatch {
-    call: &'static str,
-    deadline: Option<Instant>,
-    stats: Arc<Stats>,
-    finished: bool,
-}
-
-impl Drop for CallWatch {
-    fn drop(&mut self) {
-        if self.finished {
-            return;
+            responses.send(LookupUsersResponse { id, user }).await?;
         }
-        if self.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            debug!(call = self.call, "deadline passed; stopped working on the call");
-        } else {
-            self.stats.cancelled_calls.fetch_add(1, Ordering::Relaxed);
-            info!(call = self.call, "client cancelled the call; stopped working on it");
-        }
-    }
-}
-
-/// A response stream with a [`CallWatch`]: finished once it has yielded its end, or an error
-/// status (which ends a gRPC response too).
-#[derive(Debug)]
-struct Watched<S> {
-    inner: S,
-    watch: CallWatch,
-}
-
-impl<T, S: Stream<Item = Result<T, Status>> + Unpin> Stream for Watched<S> {
-    type Item = S::Item;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let item = ready!(Pin::new(&mut self.inner).poll_next(cx));
-        if !matches!(item, Some(Ok(_))) {
-            self.watch.finished = true;
-        }
-        Poll::Ready(item)
-    }
-}
-
-/// What bounds a streaming call: the client's deadline and the server's shutdown.
-#[derive(Debug, Clone)]
-struct Limits {
-    deadline: Option<Instant>,
-    stopping: CancellationToken,
-}
-
-impl Limits {
-    /// Runs `work` unless the deadline passes or shutdown begins first.
-    async fn run<F: Future>(&self, work: F) -> Result<F::Output, Status> {
-        let expired = async {
-            match self.deadline {
-                Some(deadline) => sleep_until(deadline).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            output = work => Ok(output),
-            () = expired => Err(deadline::exceeded()),
-            () = self.stopping.cancelled() => Err(Status::unavailable("the server is shutting down")),
-        }
+        Ok(())
     }
 }
