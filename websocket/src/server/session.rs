@@ -1,8 +1,10 @@
 //! One chat connection, from upgrade to close, in a single task.
 //!
-//! The task waits on four things at once: a frame from the client, the room (an event to
-//! forward, or word that this client fell behind), the heartbeat tick, and server shutdown. Whatever
-//! ends the loop decides how the connection is closed and what the others hear.
+//! The task has two parts. `Session::serve` waits on four things at once (a frame from the
+//! client, the room with an event to forward or word that this client fell behind, the
+//! heartbeat tick, and server shutdown), hands each to a method of its own, and returns the
+//! [`End`] that one of them brings. `Session::finish` then tells the room why this member
+//! left and closes the connection as that end deserves.
 
 use super::Config;
 use super::closing;
@@ -15,11 +17,195 @@ use std::time::Duration;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Bytes, Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 
 /// Queued frames written per flush: batching saves syscalls when a client falls behind.
 const WRITE_BATCH: usize = 64;
+
+/// Runs one chat connection to its end. `_slot` is held for the session's lifetime, which
+/// bounds how many chat connections are open at once.
+pub(crate) async fn run(
+    ws: Socket,
+    room: Room,
+    config: Arc<Config>,
+    stop: CancellationToken,
+    _slot: OwnedSemaphorePermit,
+) {
+    let limiter = RateLimiter::new(config.messages_per_second, config.message_burst);
+    let mut session =
+        Session { ws, room, config, member: None, limiter, last_heard: Instant::now() };
+    let end = session.serve(&stop).await;
+    session.finish(end).await;
+}
+
+/// One chat connection and what it knows about its client.
+struct Session {
+    ws: Socket,
+    room: Room,
+    config: Arc<Config>,
+    /// `None` until the client has joined.
+    member: Option<Membership>,
+    limiter: RateLimiter,
+    /// When the client last sent a frame (of any kind).
+    last_heard: Instant,
+}
+
+impl Session {
+    /// Serves the client until something ends the session, and says what did.
+    async fn serve(&mut self, stop: &CancellationToken) -> End {
+        let mut heartbeat = tokio::time::interval(self.config.ping_interval);
+        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        heartbeat.reset(); // the first tick would fire at once
+        loop {
+            let step = tokio::select! {
+                incoming = self.ws.next() => self.on_frame(incoming).await,
+                queued = from_room(&mut self.member) => self.forward(queued).await,
+                _ = heartbeat.tick() => self.heartbeat().await,
+                () = stop.cancelled() => Err(End::Shutdown),
+            };
+            if let Err(end) = step {
+                return end;
+            }
+        }
+    }
+
+    /// A frame from the client (or the end of its stream).
+    async fn on_frame(&mut self, incoming: Option<Result<Message, WsError>>) -> Result<(), End> {
+        let message = match incoming {
+            Some(Ok(message)) => message,
+            Some(Err(err)) => {
+                tracing::debug!("chat read failed: {err}");
+                return Err(match closing::close_for(&err) {
+                    Some((code, reason)) => End::Refused(code, reason),
+                    None => End::Vanished,
+                });
+            }
+            None => return Err(End::Vanished),
+        };
+        self.last_heard = Instant::now();
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Binary(_) => {
+                return Err(End::Refused(CloseCode::Unsupported, "chat frames are JSON text"));
+            }
+            Message::Close(_) => return Err(End::PeerClosed),
+            // tungstenite answers pings itself; a pong only proves the peer is alive.
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => return Ok(()),
+        };
+        match self.handle(&text)? {
+            Some(reply) => self.write([Message::Text(room::encode(&reply))]).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Applies one client message. `Ok(Some(event))` is a reply for this client only;
+    /// `Err` ends the session.
+    fn handle(&mut self, text: &str) -> Result<Option<ServerEvent>, End> {
+        let message = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message) => message,
+            Err(err) => {
+                return refuse(ErrorCode::BadRequest, &format!("not a chat message: {err}"));
+            }
+        };
+        match (message, &self.member) {
+            (ClientMessage::Join { .. }, Some(_)) => {
+                refuse(ErrorCode::AlreadyJoined, "this connection has already joined")
+            }
+            (ClientMessage::Join { name }, None) => self.join(&name),
+            (ClientMessage::Say { .. }, None) => refuse(ErrorCode::NotJoined, "send a join first"),
+            (ClientMessage::Say { text }, Some(membership)) => {
+                if let Err(why) = validate_text(&text) {
+                    return refuse(ErrorCode::BadRequest, why);
+                }
+                if !self.limiter.allow() {
+                    return refuse(
+                        ErrorCode::RateLimited,
+                        "too many messages; this one was dropped",
+                    );
+                }
+                self.room.say(membership, text);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Joins the room under `name`, answered with the welcome (or why not).
+    fn join(&mut self, name: &str) -> Result<Option<ServerEvent>, End> {
+        let name = match validate_name(name) {
+            Ok(name) => name,
+            Err(why) => return refuse(ErrorCode::InvalidName, why),
+        };
+        match self.room.join(name) {
+            Ok((membership, welcome)) => {
+                tracing::debug!(name = %membership.name, "joined");
+                self.member = Some(membership);
+                Ok(Some(ServerEvent::Welcome(welcome)))
+            }
+            Err(JoinError::RoomFull) => {
+                Err(End::Refused(CloseCode::Again, "the room is full, try again later"))
+            }
+            Err(JoinError::NameTaken) => {
+                refuse(ErrorCode::NameTaken, &format!("the name {name:?} is taken"))
+            }
+        }
+    }
+
+    /// Writes what the room queued for this client, up to [`WRITE_BATCH`] frames at once.
+    async fn forward(&mut self, queued: Queued) -> Result<(), End> {
+        let Queued::Frame(frame) = queued else { return Err(End::TooSlow) };
+        let mut batch = vec![Message::Text(frame)];
+        if let Some(member) = &mut self.member {
+            while batch.len() < WRITE_BATCH {
+                let Ok(frame) = member.events.try_recv() else { break };
+                batch.push(Message::Text(frame));
+            }
+        }
+        self.write(batch).await
+    }
+
+    /// Pings a quiet client, or gives up on one silent for `idle_timeout`.
+    async fn heartbeat(&mut self) -> Result<(), End> {
+        if self.last_heard.elapsed() >= self.config.idle_timeout {
+            return Err(End::TimedOut);
+        }
+        self.write([Message::Ping(Bytes::new())]).await
+    }
+
+    /// Writes and flushes frames. A client that does not read fills its TCP window and the
+    /// write stalls: after `write_timeout` that client counts as too slow.
+    async fn write(&mut self, frames: impl IntoIterator<Item = Message>) -> Result<(), End> {
+        let ws = &mut self.ws;
+        let writing = async {
+            for frame in frames {
+                ws.feed(frame).await?;
+            }
+            ws.flush().await
+        };
+        match tokio::time::timeout(self.config.write_timeout, writing).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Vanished),
+            Err(_) => Err(End::TooSlow),
+        }
+    }
+
+    /// Tells the room why this member left (if it had joined), then closes the connection.
+    async fn finish(mut self, end: End) {
+        let name = self.member.as_ref().map_or("-", |member| member.name.as_str());
+        tracing::debug!(%name, ?end, "chat session ends");
+        if let Some(reason) = end.leave_reason()
+            && let Some(member) = self.member.take()
+        {
+            self.room.leave(member, reason);
+        }
+        end.close(&mut self.ws, self.config.write_timeout).await;
+    }
+}
+
+/// An error event for this client only; the session goes on.
+fn refuse(code: ErrorCode, message: &str) -> Result<Option<ServerEvent>, End> {
+    Ok(Some(ServerEvent::Error { code, message: message.into() }))
+}
 
 /// Why a session ends.
 #[derive(Debug)]
@@ -38,182 +224,34 @@ enum End {
     Refused(CloseCode, &'static str),
 }
 
-/// Runs one chat connection to its end. `_slot` is held for the session's lifetime, which
-/// bounds how many chat connections are open at once.
-pub(crate) async fn run(
-    mut ws: Socket,
-    room: Room,
-    config: Arc<Config>,
-    stop: CancellationToken,
-    _slot: OwnedSemaphorePermit,
-) {
-    let mut member: Option<Membership> = None;
-    let mut limiter = RateLimiter::new(config.messages_per_second, config.message_burst);
-    let mut heartbeat = tokio::time::interval(config.ping_interval);
-    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    heartbeat.reset(); // the first tick would fire at once
-    let mut last_heard = Instant::now();
-
-    let end = loop {
-        tokio::select! {
-            incoming = ws.next() => {
-                let message = match incoming {
-                    Some(Ok(message)) => message,
-                    Some(Err(err)) => {
-                        tracing::debug!("chat read failed: {err}");
-                        break match closing::close_for(&err) {
-                            Some((code, reason)) => End::Refused(code, reason),
-                            None => End::Vanished,
-                        };
-                    }
-                    None => break End::Vanished,
-                };
-                last_heard = Instant::now();
-                let reply = match message {
-                    Message::Text(text) => handle(&text, &mut member, &room, &mut limiter),
-                    Message::Binary(_) => {
-                        break End::Refused(CloseCode::Unsupported, "chat frames are JSON text");
-                    }
-                    Message::Close(_) => break End::PeerClosed,
-                    // tungstenite answers pings itself; a pong only proves the peer is alive.
-                    Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Ok(None),
-                };
-                match reply {
-                    Ok(None) => {}
-                    Ok(Some(event)) => {
-                        let frame = Message::Text(room::encode(&event));
-                        if let Err(end) = write(&mut ws, config.write_timeout, [frame]).await {
-                            break end;
-                        }
-                    }
-                    Err(end) => break end,
-                }
-            }
-            queued = from_room(&mut member) => {
-                let Queued::Frame(frame) = queued else { break End::TooSlow };
-                let mut batch = vec![Message::Text(frame)];
-                if let Some(member) = &mut member {
-                    while batch.len() < WRITE_BATCH {
-                        let Ok(frame) = member.events.try_recv() else { break };
-                        batch.push(Message::Text(frame));
-                    }
-                }
-                if let Err(end) = write(&mut ws, config.write_timeout, batch).await {
-                    break end;
-                }
-            }
-            _ = heartbeat.tick() => {
-                if last_heard.elapsed() >= config.idle_timeout {
-                    break End::TimedOut;
-                }
-                let ping = [Message::Ping(Bytes::new())];
-                if let Err(end) = write(&mut ws, config.write_timeout, ping).await {
-                    break end;
-                }
-            }
-            () = stop.cancelled() => break End::Shutdown,
-        }
-    };
-
-    let name = member.as_ref().map_or("-", |member| member.name.as_str());
-    tracing::debug!(%name, ?end, "chat session ends");
-    if let Some(member) = member {
-        let reason = match end {
-            End::PeerClosed => Some(LeaveReason::Quit),
-            End::Vanished => Some(LeaveReason::Disconnected),
-            End::TimedOut => Some(LeaveReason::TimedOut),
-            End::TooSlow => Some(LeaveReason::TooSlow),
-            End::Refused(..) => Some(LeaveReason::ProtocolError),
+impl End {
+    /// What the others in the room hear about this member leaving.
+    fn leave_reason(&self) -> Option<LeaveReason> {
+        match self {
+            Self::PeerClosed => Some(LeaveReason::Quit),
+            Self::Vanished => Some(LeaveReason::Disconnected),
+            Self::TimedOut => Some(LeaveReason::TimedOut),
+            Self::TooSlow => Some(LeaveReason::TooSlow),
+            Self::Refused(..) => Some(LeaveReason::ProtocolError),
             // Everybody is being closed; no one needs to hear who left.
-            End::Shutdown => None,
-        };
-        if let Some(reason) = reason {
-            room.leave(member, reason);
+            Self::Shutdown => None,
         }
     }
-    let patience = config.write_timeout;
-    match end {
-        End::PeerClosed => closing::answer_close(&mut ws, patience).await,
-        End::Vanished | End::TimedOut => {}
-        End::TooSlow => {
-            let reason = "too slow: could not keep up with the room";
-            closing::close(&mut ws, CloseCode::Policy, reason, patience).await;
-        }
-        End::Shutdown => {
-            closing::close(&mut ws, CloseCode::Away, "server shutting down", patience).await;
-        }
-        End::Refused(code, reason) => closing::close(&mut ws, code, reason, patience).await,
-    }
-}
 
-/// Applies one client message. `Ok(Some(event))` is a reply for this client only;
-/// `Err` ends the session.
-fn handle(
-    text: &str,
-    member: &mut Option<Membership>,
-    room: &Room,
-    limiter: &mut RateLimiter,
-) -> Result<Option<ServerEvent>, End> {
-    let refuse =
-        |code, message: &str| Ok(Some(ServerEvent::Error { code, message: message.into() }));
-    let message = match serde_json::from_str::<ClientMessage>(text) {
-        Ok(message) => message,
-        Err(err) => return refuse(ErrorCode::BadRequest, &format!("not a chat message: {err}")),
-    };
-    match (message, member.as_ref()) {
-        (ClientMessage::Join { .. }, Some(_)) => {
-            refuse(ErrorCode::AlreadyJoined, "this connection has already joined")
-        }
-        (ClientMessage::Join { name }, None) => {
-            let name = match validate_name(&name) {
-                Ok(name) => name,
-                Err(why) => return refuse(ErrorCode::InvalidName, why),
-            };
-            match room.join(name) {
-                Ok((membership, welcome)) => {
-                    tracing::debug!(name = %membership.name, "joined");
-                    *member = Some(membership);
-                    Ok(Some(ServerEvent::Welcome(welcome)))
-                }
-                Err(JoinError::RoomFull) => {
-                    Err(End::Refused(CloseCode::Again, "the room is full, try again later"))
-                }
-                Err(JoinError::NameTaken) => {
-                    refuse(ErrorCode::NameTaken, &format!("the name {name:?} is taken"))
-                }
+    /// Closes the connection as this ending deserves, waiting at most `patience`.
+    async fn close(self, ws: &mut Socket, patience: Duration) {
+        match self {
+            Self::PeerClosed => closing::answer_close(ws, patience).await,
+            Self::Vanished | Self::TimedOut => {}
+            Self::TooSlow => {
+                let reason = "too slow: could not keep up with the room";
+                closing::close(ws, CloseCode::Policy, reason, patience).await;
             }
-        }
-        (ClientMessage::Say { .. }, None) => refuse(ErrorCode::NotJoined, "send a join first"),
-        (ClientMessage::Say { text }, Some(membership)) => {
-            if let Err(why) = validate_text(&text) {
-                return refuse(ErrorCode::BadRequest, why);
+            Self::Shutdown => {
+                closing::close(ws, CloseCode::Away, "server shutting down", patience).await;
             }
-            if !limiter.allow() {
-                return refuse(ErrorCode::RateLimited, "too many messages; this one was dropped");
-            }
-            room.say(membership, text);
-            Ok(None)
+            Self::Refused(code, reason) => closing::close(ws, code, reason, patience).await,
         }
-    }
-}
-
-/// Writes and flushes frames. A client that does not read fills its TCP window and the write
-/// stalls: after `patience` that client counts as too slow.
-async fn write(
-    ws: &mut Socket,
-    patience: Duration,
-    frames: impl IntoIterator<Item = Message>,
-) -> Result<(), End> {
-    let writing = async {
-        for frame in frames {
-            ws.feed(frame).await?;
-        }
-        ws.flush().await
-    };
-    match tokio::time::timeout(patience, writing).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(End::Vanished),
-        Err(_) => Err(End::TooSlow),
     }
 }
 
