@@ -38,10 +38,8 @@ impl CallLimits {
         &self,
         requests: &mut Streaming<T>,
     ) -> Result<Option<T>, Status> {
-        match self.run(requests.message()).await {
-            Ok(received) => received, // a message, the end, or the error that broke the stream
-            Err(status) => Err(status), // deadline or shutdown
-        }
+        // First the deadline or shutdown, then a message, the end, or the broken stream.
+        self.run(requests.message()).await?
     }
 
     /// Runs `work` unless the deadline passes or shutdown begins first.
