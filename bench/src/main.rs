@@ -26,7 +26,7 @@ use std::time::Duration;
 /// Measure every example protocol side by side.
 #[derive(Debug, Parser)]
 #[command(version)]
-struct Cli {
+struct Args {
     /// A short run (under 30 seconds) that checks the benchmark works; numbers are rough.
     #[arg(long)]
     quick: bool,
@@ -52,7 +52,7 @@ struct Cli {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let args = Args::parse();
     // Two runtimes with one thread each: servers on one, clients on the other, so that on a
     // two-core machine each side has a core, as two processes would.
     let servers = tokio::runtime::Builder::new_multi_thread()
@@ -64,27 +64,27 @@ fn main() -> anyhow::Result<()> {
     // drives the client futures and every task they spawn (such as a client library's
     // connection tasks) here, so the client side really is one thread.
     let clients = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let result = clients.block_on(run(cli, servers.handle().clone()));
+    let result = clients.block_on(run(args, servers.handle().clone()));
     // Servers run until here; dropping their runtime stops them.
     servers.shutdown_timeout(Duration::from_secs(1));
     result
 }
 
-async fn run(cli: Cli, server: tokio::runtime::Handle) -> anyhow::Result<()> {
-    let (warmup, default_duration) = if cli.quick { (0.1, 0.4) } else { (1.0, 5.0) };
+async fn run(args: Args, server: tokio::runtime::Handle) -> anyhow::Result<()> {
+    let (warmup, default_duration) = if args.quick { (0.1, 0.4) } else { (1.0, 5.0) };
     let settings = Settings {
         warmup: Duration::from_secs_f64(warmup),
-        duration: Duration::from_secs_f64(cli.duration.unwrap_or(default_duration)),
-        payload: cli.payload,
-        rate: cli.rate,
-        connections: cli.connections.max(1),
+        duration: Duration::from_secs_f64(args.duration.unwrap_or(default_duration)),
+        payload: args.payload,
+        rate: args.rate,
+        connections: args.connections.max(1),
         server,
     };
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; run with --release for meaningful numbers");
     }
 
-    let jobs = protocols::jobs(&settings, &cli.only);
+    let jobs = protocols::jobs(&settings, &args.only);
     let progress = ProgressBar::new(jobs.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
             .expect("a valid progress template"),
@@ -119,7 +119,7 @@ async fn run(cli: Cli, server: tokio::runtime::Handle) -> anyhow::Result<()> {
         println!("{:<12} {} (measured {})", check.verdict(), check.target, check.measured);
     }
 
-    let out = match cli.out {
+    let out = match args.out {
         Some(out) => out,
         None => default_out_dir()?,
     };
@@ -131,7 +131,7 @@ async fn run(cli: Cli, server: tokio::runtime::Handle) -> anyhow::Result<()> {
         settings.payload,
         settings.rate,
         settings.connections,
-        if cli.quick { " (--quick)" } else { "" }
+        if args.quick { " (--quick)" } else { "" }
     );
     std::fs::write(
         out.join("report.md"),

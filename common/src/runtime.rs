@@ -1,6 +1,8 @@
-//! Process plumbing shared by every binary: logging and the shutdown signal.
+//! Process plumbing shared by every binary: logging, the listening socket, the shutdown signal.
 
 use std::io::IsTerminal;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 /// Logs to stderr (stdout stays for the program's own output), at `info` unless `RUST_LOG`
@@ -12,6 +14,17 @@ pub fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+/// Binds a server's listening socket. The error says what to do, in the words every server
+/// uses: `cannot listen on 127.0.0.1:3000: Address already in use (os error 98); stop what
+/// uses it or pick another address with --addr`.
+pub async fn listen(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|error| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {error}; stop what uses it or pick another address with --addr"
+        )
+    })
 }
 
 /// Completes on Ctrl-C, or on SIGTERM (what `kill`, systemd and Docker send).

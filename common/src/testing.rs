@@ -1,7 +1,49 @@
 //! Test plumbing for the crates' own tests; nothing an example needs at run time.
 
+use std::io::Read;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A loopback address where nothing listens: a free port, bound and closed again.
+pub fn closed_port() -> SocketAddr {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port");
+    listener.local_addr().expect("its address")
+}
+
+/// Runs `command` (at most 30 s) and checks that it failed the way every binary here fails:
+/// a failure status and exactly one line on stderr, `error: ...`, that contains `expected` (the
+/// address involved, say). Returns that line.
+pub fn one_error_line(command: &mut Command, expected: &str) -> String {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .env_remove("RUST_LOG")
+        .spawn()
+        .expect("start the binary");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the binary") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{command:?} still ran after 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child.stderr.take().expect("piped").read_to_string(&mut stderr).expect("stderr is text");
+    assert!(!status.success(), "{command:?} succeeded: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{command:?}: not one line: {stderr}");
+    let line = lines[0];
+    assert!(line.starts_with("error: "), "{command:?}: {line}");
+    assert!(line.contains(expected), "{command:?}: no `{expected}` in: {line}");
+    line.to_owned()
+}
 
 /// The built `examples/<name>.rs` of the calling crate, for a test to run it.
 ///

@@ -65,6 +65,17 @@ pub enum ClientError {
     Timeout(Duration),
 }
 
+impl ClientError {
+    /// The server did not answer at all: refused, reset, or silent past the timeout.
+    pub fn is_no_answer(&self) -> bool {
+        match self {
+            ClientError::Http(error) => error.is_connect() || error.is_timeout(),
+            ClientError::WebSocket(tungstenite::Error::Io(_)) | ClientError::Timeout(_) => true,
+            _ => false,
+        }
+    }
+}
+
 /// A user as the operations below select it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -116,6 +127,11 @@ impl GraphqlClient {
             endpoint: format!("http://{addr}{}", crate::HTTP_PATH),
             ws_endpoint: format!("ws://{addr}{}", crate::WS_PATH),
         })
+    }
+
+    /// The HTTP endpoint, e.g. `http://127.0.0.1:4000/graphql`.
+    pub fn url(&self) -> &str {
+        &self.endpoint
     }
 
     /// Runs any operation and decodes its `data` as `T`. A response with `errors` is an

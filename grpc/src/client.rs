@@ -6,7 +6,6 @@ use crate::auth::AttachBearer;
 use crate::pb::user_service_client::UserServiceClient;
 use crate::pb::{self, GetUserRequest, ListUsersRequest};
 use crate::{MAX_MESSAGE_BYTES, deadline};
-use anyhow::Context;
 use common::{NewUser, User};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -26,7 +25,9 @@ pub async fn connect(addr: SocketAddr) -> anyhow::Result<Channel> {
         .tcp_nodelay(true)
         .connect()
         .await
-        .with_context(|| format!("cannot connect to {addr}"))
+        .map_err(|error| {
+            common::exit::unreachable(addr, &error, "cargo run -p grpc --bin grpc-server")
+        })
 }
 
 /// A `UserService` client that sends a bearer token (if given) and a deadline (if set).

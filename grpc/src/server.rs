@@ -88,7 +88,7 @@ pub async fn serve(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
+) -> std::io::Result<()> {
     let stopping = CancellationToken::new();
     let api = UserApi {
         store: config.store,
@@ -106,8 +106,9 @@ pub async fn serve(
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
     };
-    let reflection_v1 = reflection().build_v1()?;
-    let reflection_v1alpha = reflection().build_v1alpha()?;
+    // Fails only if the compiled-in descriptors were broken: a bug, reported as any other error.
+    let reflection_v1 = reflection().build_v1().map_err(std::io::Error::other)?;
+    let reflection_v1alpha = reflection().build_v1alpha().map_err(std::io::Error::other)?;
 
     let auth = RequireBearer::new(config.token);
     info!(auth = if auth.is_enabled() { "bearer token required" } else { "off" }, "UserService");
@@ -139,7 +140,7 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, signal);
 
     tokio::select! {
-        served = server => served?,
+        served = server => served.map_err(std::io::Error::other)?,
         () = async { stopping.cancelled().await; sleep(SHUTDOWN_GRACE).await } => {
             warn!("calls still open {SHUTDOWN_GRACE:?} after shutdown began; closing anyway");
         }

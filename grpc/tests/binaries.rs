@@ -141,3 +141,23 @@ fn the_client_reports_an_unreachable_server() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).starts_with("error: "), "{output:?}");
 }
+
+/// No server, and a port already taken: one line on stderr each, naming the address and what
+/// to do.
+#[test]
+fn no_server_and_a_taken_port_are_one_line_each() {
+    let closed = common::testing::closed_port().to_string();
+    let line = common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_grpc-client"))
+            .args(["--addr", &closed, "get", "1"]),
+        &format!("cannot reach {closed}"),
+    );
+    assert!(line.contains("cargo run -p grpc --bin grpc-server"), "{line}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_grpc-server")).args(["--addr", &taken]),
+        &format!("cannot listen on {taken}: "),
+    );
+}

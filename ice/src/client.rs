@@ -42,7 +42,9 @@ pub enum ClientError {
     /// The operation raised one of the contract's user exceptions.
     #[error("{0}")]
     User(#[from] UserException),
-    #[error("cannot connect to {addr}: {source} (is an Ice server listening there?)")]
+    #[error(
+        "cannot reach {addr}: {source}; start the server with `cargo run -p ice --bin ice-server`"
+    )]
     Connect { addr: SocketAddr, source: std::io::Error },
     #[error("{addr} is not an Ice server: {reason}")]
     NotIce { addr: SocketAddr, reason: String },

@@ -234,7 +234,7 @@ async fn the_client_says_clearly_when_nothing_listens() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let error = connect(SocketAddr::from(([127, 0, 0, 1], port))).await.unwrap_err();
     assert!(matches!(error, ClientError::Connect { .. }), "{error:?}");
-    assert!(error.to_string().starts_with("cannot connect to 127.0.0.1:"), "{error}");
+    assert!(error.to_string().starts_with("cannot reach 127.0.0.1:"), "{error}");
 }
 
 #[tokio::test]

@@ -90,13 +90,21 @@ fn client_and_server_binaries_talk_and_the_server_stops_on_sigterm() {
     assert!(stopped.status.success(), "ice-server exits cleanly on SIGTERM: {:?}", stopped.status);
 }
 
+/// No server, and a port already taken: one line on stderr each, naming the address and what
+/// to do. The client's status for an error is 2 (1 is a user exception).
 #[test]
-fn client_reports_a_server_that_is_not_there() {
-    // Bind and drop a listener to get a port that is (almost certainly) closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let output = client(&format!("127.0.0.1:{port}"), &["get", "1"]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("cannot connect to 127.0.0.1:"), "{stderr}");
-    assert!(stderr.contains("is an Ice server listening there?"), "{stderr}");
+fn no_server_and_a_taken_port_are_one_line_each() {
+    let closed = common::testing::closed_port().to_string();
+    let mut client = Command::new(env!("CARGO_BIN_EXE_ice-client"));
+    client.args(["--addr", &closed, "get", "1"]);
+    let line = common::testing::one_error_line(&mut client, &format!("cannot reach {closed}"));
+    assert!(line.contains("cargo run -p ice --bin ice-server"), "{line}");
+    assert_eq!(client.status().unwrap().code(), Some(2));
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        Command::new(env!("CARGO_BIN_EXE_ice-server")).args(["--addr", &taken]),
+        &format!("cannot listen on {taken}: "),
+    );
 }

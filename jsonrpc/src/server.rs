@@ -30,9 +30,9 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::Service;
 
-/// Every bound the server enforces. [`Limits::default`] is what `jsonrpc-server` uses.
+/// Every bound the server enforces. [`Config::default`] is what `jsonrpc-server` uses.
 #[derive(Debug, Clone)]
-pub struct Limits {
+pub struct Config {
     /// Largest request body, in bytes; larger gets `413` and JSON-RPC error -32007.
     pub max_body_bytes: u32,
     /// Most calls in one batch; more gets the JSON-RPC error -32010 instead of any answer.
@@ -48,7 +48,7 @@ pub struct Limits {
     pub shutdown_grace: Duration,
 }
 
-impl Default for Limits {
+impl Default for Config {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
@@ -62,45 +62,46 @@ impl Default for Limits {
 }
 
 /// Serves JSON-RPC on `listener` until `shutdown` completes, then lets open requests finish
-/// (up to [`Limits::shutdown_grace`]) and returns.
+/// (up to [`Config::shutdown_grace`]) and returns.
 pub async fn serve(
     listener: TcpListener,
     handlers: Handlers,
-    limits: Limits,
+    config: Config,
     shutdown: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
-    let module = handlers.into_module()?;
-    let config = ServerConfig::builder()
+) -> std::io::Result<()> {
+    // Fails only if two methods had the same name: a bug, reported as any other error.
+    let module = handlers.into_module().map_err(std::io::Error::other)?;
+    let rpc_config = ServerConfig::builder()
         .http_only()
-        .max_request_body_size(limits.max_body_bytes)
-        .max_connections(u32::try_from(limits.max_connections).unwrap_or(u32::MAX))
-        .set_batch_request_config(BatchRequestConfig::Limit(limits.max_batch_len))
+        .max_request_body_size(config.max_body_bytes)
+        .max_connections(u32::try_from(config.max_connections).unwrap_or(u32::MAX))
+        .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch_len))
         .build();
     let (stop_handle, server_handle) = stop_channel();
     let jsonrpsee = jsonrpsee::server::Server::builder()
-        .set_config(config)
+        .set_config(rpc_config)
         .set_rpc_middleware(RpcServiceBuilder::new().layer_fn(RunNotifications))
         .to_service_builder();
 
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    http.timer(TokioTimer::new()).header_read_timeout(config.header_timeout);
+    let slots = Arc::new(Semaphore::new(config.max_connections));
     let graceful = GracefulShutdown::new();
-    let limits = Arc::new(limits);
+    let config = Arc::new(config);
     tokio::pin!(shutdown);
 
     loop {
         // Take a slot before accepting: at the limit, new clients queue in the kernel.
         let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => slot?,
+            slot = slots.clone().acquire_owned() => slot.map_err(std::io::Error::other)?,
             () = &mut shutdown => break,
         };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
-                Err(err) => {
+                Err(error) => {
                     // E.g. out of file descriptors: wait a moment instead of spinning.
-                    tracing::warn!(%err, "accept failed");
+                    tracing::warn!(%error, "accept failed");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
@@ -110,16 +111,16 @@ pub async fn serve(
         tracing::debug!(%peer, "connection opened");
 
         let rpc = jsonrpsee.clone().build(module.clone(), stop_handle.clone());
-        let limits = limits.clone();
+        let config = config.clone();
         let service = service_fn(move |request| {
             let rpc = rpc.clone();
-            let limits = limits.clone();
-            async move { Ok::<_, Infallible>(answer(request, rpc, &limits).await) }
+            let config = config.clone();
+            async move { Ok::<_, Infallible>(answer(request, rpc, &config).await) }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(%peer, %err, "connection ended with an error");
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
             }
             drop(slot);
         });
@@ -127,20 +128,20 @@ pub async fn serve(
 
     // Errs only when already stopped, which is fine.
     let _ = server_handle.stop();
-    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown()).await.is_err() {
         tracing::warn!("connections still open after the shutdown grace period; closing them");
     }
     Ok(())
 }
 
 /// Answers one HTTP request within the request deadline.
-async fn answer<S>(request: Request<Incoming>, rpc: S, limits: &Limits) -> HttpResponse
+async fn answer<S>(request: Request<Incoming>, rpc: S, config: &Config) -> HttpResponse
 where
     S: Service<Request<Full<Bytes>>, Response = HttpResponse>,
     S::Error: std::fmt::Display,
 {
-    let deadline = limits.request_timeout;
-    match tokio::time::timeout(deadline, read_and_call(request, rpc, limits.max_body_bytes)).await {
+    let deadline = config.request_timeout;
+    match tokio::time::timeout(deadline, read_and_call(request, rpc, config.max_body_bytes)).await {
         Ok(reply) => conformance::no_content(reply),
         Err(_) => {
             tracing::debug!(?deadline, "request not complete in time");
@@ -168,12 +169,12 @@ where
     }
     let bytes = match Limited::new(body, max_body as usize).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
             return response::too_large(max_body);
         }
-        Err(err) => {
+        Err(error) => {
             // The client went away mid-body or sent broken chunking; hyper closes the connection.
-            tracing::debug!(%err, "could not read the request body");
+            tracing::debug!(%error, "could not read the request body");
             return response::malformed();
         }
     };
@@ -190,8 +191,8 @@ where
 {
     match rpc.call(request).await {
         Ok(reply) => reply,
-        Err(err) => {
-            tracing::warn!(%err, "jsonrpsee failed to answer");
+        Err(error) => {
+            tracing::warn!(%error, "jsonrpsee failed to answer");
             response::internal_error()
         }
     }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use jsonrpc::server::Limits;
+use jsonrpc::server::Config;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use support::{TestServer, WAIT, exchange, read_response};
@@ -11,8 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Small limits, so each one is quick to reach.
-fn small_limits() -> Limits {
-    Limits {
+fn small_limits() -> Config {
+    Config {
         max_body_bytes: 1024,
         max_batch_len: 3,
         max_connections: 2,
@@ -206,7 +206,7 @@ async fn a_client_vanishing_mid_body_costs_nothing() {
 
 #[tokio::test]
 async fn connections_over_the_limit_wait_for_a_free_slot() {
-    let limits = Limits { header_timeout: Duration::from_secs(30), ..small_limits() };
+    let limits = Config { header_timeout: Duration::from_secs(30), ..small_limits() };
     let server = TestServer::with_limits(limits).await;
     // Two idle connections take both slots.
     let first = TcpStream::connect(server.addr).await.unwrap();
@@ -263,7 +263,7 @@ async fn oversize_headers_are_refused_with_431() {
 
 #[tokio::test]
 async fn shutdown_lets_a_request_in_flight_finish() {
-    let limits = Limits { request_timeout: Duration::from_secs(5), ..small_limits() };
+    let limits = Config { request_timeout: Duration::from_secs(5), ..small_limits() };
     let server = TestServer::with_limits(limits).await;
     let addr = server.addr;
     let body = r#"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}"#;

@@ -83,14 +83,14 @@ async fn domain_errors_have_their_own_codes() {
 #[tokio::test]
 async fn a_full_store_answers_store_full() {
     use common::UserStore;
-    use jsonrpc::server::{Handlers, Limits, serve};
+    use jsonrpc::server::{Config, Handlers, serve};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(
         listener,
         Handlers::new(UserStore::new(1)),
-        Limits::default(),
+        Config::default(),
         async move {
             let _ = stopped.await;
         },

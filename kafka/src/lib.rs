@@ -53,15 +53,3 @@ impl BrokerArgs {
         Topics::new(&self.topic)
     }
 }
-
-/// How both binaries end: status 0, or the error as one line on stderr and status 1.
-pub fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            // `:#` puts the whole cause chain on the one line.
-            eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}

@@ -241,9 +241,9 @@ fn delivered(report: Report) -> Result<Delivered, ProduceError> {
 fn settle(report: &mut ProduceReport, id: u64, outcome: Report) {
     match delivered(outcome) {
         Ok(delivered) => report.delivered.push((id, delivered)),
-        Err(err) => {
-            tracing::warn!(order = id, error = %err, "order not delivered");
-            report.failed.push((id, err));
+        Err(error) => {
+            tracing::warn!(order = id, %error, "order not delivered");
+            report.failed.push((id, error));
         }
     }
 }

@@ -73,15 +73,3 @@ pub fn parse_qos(text: &str) -> Result<QoS, String> {
 pub fn qos_number(qos: QoS) -> u8 {
     qos as u8
 }
-
-/// How every binary ends: status 0, or the error as one line on stderr and status 1.
-pub fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            // `:#` puts the whole cause chain on the one line.
-            eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}

@@ -60,14 +60,23 @@ async fn broker_subscriber_and_publisher() {
     assert!(subscriber.wait_with_output().await.unwrap().status.success());
 }
 
-#[tokio::test]
-async fn no_broker_is_one_line_with_a_hint() {
-    let addr = format!("127.0.0.1:{}", support::free_port());
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_mqtt-publisher")).args(["--addr", &addr]).output();
-    let output = tokio::time::timeout(LIMIT, output).await.unwrap().unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains(&format!("error: no MQTT broker at {addr}")), "{stderr}");
-    assert!(stderr.contains("cargo run -p mqtt --bin mqtt-broker"), "{stderr}");
+/// No broker, and a port already taken: one line on stderr each, naming the address and
+/// what to do.
+#[test]
+fn no_broker_and_a_taken_port_are_one_line_each() {
+    let closed = common::testing::closed_port().to_string();
+    for binary in [env!("CARGO_BIN_EXE_mqtt-publisher"), env!("CARGO_BIN_EXE_mqtt-subscriber")] {
+        let line = common::testing::one_error_line(
+            std::process::Command::new(binary).args(["--addr", &closed]),
+            &format!("error: no MQTT broker at {closed}"),
+        );
+        assert!(line.contains("cargo run -p mqtt --bin mqtt-broker"), "{line}");
+    }
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_mqtt-broker")).args(["--addr", &taken]),
+        &format!("cannot listen on {taken}: "),
+    );
 }

@@ -22,7 +22,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot connect to {addr}: {error}")]
+    #[error("cannot reach {addr}: {error}")]
     Connect { addr: String, error: io::Error },
     #[error("no answer from {addr} within {after:?}")]
     Timeout { addr: String, after: Duration },

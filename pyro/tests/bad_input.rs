@@ -208,3 +208,23 @@ async fn the_client_reports_a_dead_silent_or_foreign_peer_in_one_line() {
     let foreign = UsersProxy::locate(&uri(http_port), WAIT).await.unwrap_err();
     assert!(foreign.to_string().contains("not a Pyro message"), "{foreign}");
 }
+
+/// No name server, and a port already taken: one line on stderr each, naming the address and
+/// what to do.
+#[test]
+fn no_name_server_and_a_taken_port_are_one_line_each() {
+    let closed = common::testing::closed_port().to_string();
+    let line = common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_pyro-client")).args(["--ns", &closed]),
+        &format!("cannot reach {closed}"),
+    );
+    assert!(line.contains("python3 -m Pyro5.nameserver"), "{line}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_pyro-server"))
+            .args(["--addr", &taken, "--no-ns"]),
+        &format!("cannot listen on {taken}: "),
+    );
+}

@@ -42,9 +42,10 @@ pub fn deadline(after: Duration) -> Context {
 
 /// A proxy for the naming service at `addr`.
 pub async fn names(addr: SocketAddr) -> anyhow::Result<NamesClient> {
-    let transport = transport::connect(addr)
-        .await
-        .with_context(|| format!("cannot reach the naming service at {addr}"))?;
+    let transport = transport::connect(addr).await.map_err(|error| {
+        let start = "cargo run -p remote-objects --bin remote-objects-names";
+        common::exit::unreachable(format!("the naming service at {addr}"), &error, start)
+    })?;
     Ok(NamesClient::new(client::Config::default(), transport).spawn())
 }
 

@@ -66,6 +66,10 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn the_three_binaries_work_together_and_a_killed_server_drops_out() {
     let lease = LEASE_MS.to_string();
@@ -94,15 +98,12 @@ fn the_three_binaries_work_together_and_a_killed_server_drops_out() {
 
     let missing = client(&names, &["get", "42"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert_eq!(stdout(&missing), "error: user 42 not found\n");
+    assert_eq!(stderr(&missing), "error: user 42 not found\n");
 
     let late = client(&names, &["slow", "1", "3000", "--deadline-ms", "300"]);
     assert_eq!(late.status.code(), Some(1));
-    assert!(
-        stdout(&late).ends_with("error: slow_get failed: the request exceeded its deadline\n"),
-        "{}",
-        stdout(&late)
-    );
+    assert_eq!(stdout(&late), "calling slow_get(1, 3000 ms) with a 300 ms deadline\n");
+    assert_eq!(stderr(&late), "error: slow_get failed: the request exceeded its deadline\n");
 
     let imported = stdout(&client(&names, &["import", "20"]));
     assert!(imported.contains("progress: 20/20\n"), "{imported}");
@@ -123,10 +124,10 @@ fn the_three_binaries_work_together_and_a_killed_server_drops_out() {
     let failed = wait_with_timeout(call);
     assert!(killed.elapsed() < Duration::from_secs(5), "the client did not hang");
     assert_eq!(failed.status.code(), Some(1));
-    let lines: Vec<_> = stdout(&failed).lines().map(str::to_owned).collect();
-    assert_eq!(lines.len(), 2, "the call line, then one error line: {lines:?}");
-    assert!(lines[1].starts_with("error: slow_get failed: "), "{lines:?}");
-    assert!(String::from_utf8_lossy(&failed.stderr).is_empty(), "nothing else on stderr");
+    assert_eq!(stdout(&failed).lines().count(), 1, "the call line: {}", stdout(&failed));
+    let errors = stderr(&failed);
+    assert_eq!(errors.lines().count(), 1, "one error line: {errors}");
+    assert!(errors.starts_with("error: slow_get failed: "), "{errors}");
 
     // Within one lease (and a little), the naming service has forgotten the dead server.
     let mut gone = false;
@@ -141,7 +142,7 @@ fn the_three_binaries_work_together_and_a_killed_server_drops_out() {
 
     let lookup = client(&names, &["get", "1"]);
     assert_eq!(lookup.status.code(), Some(1));
-    assert_eq!(stdout(&lookup), "error: no object is registered as \"example.users\"\n");
+    assert_eq!(stderr(&lookup), "error: no object is registered as \"example.users\"\n");
 }
 
 #[test]
@@ -160,5 +161,26 @@ fn a_server_without_a_naming_service_says_so_and_exits() {
     assert!(
         stderr.contains(&format!("cannot register with the naming service at {free}")),
         "{stderr}"
+    );
+}
+
+/// No server, and a port already taken: one line on stderr each, naming the address and what
+/// to do.
+#[test]
+fn no_server_and_a_taken_port_are_one_line_each() {
+    let closed = common::testing::closed_port().to_string();
+    let line = common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_remote-objects-client"))
+            .args(["--names", &closed, "names"]),
+        &format!("cannot reach the naming service at {closed}"),
+    );
+    assert!(line.contains("cargo run -p remote-objects --bin remote-objects-names"), "{line}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_remote-objects-names"))
+            .args(["--addr", &taken]),
+        &format!("cannot listen on {taken}: "),
     );
 }

@@ -96,3 +96,22 @@ fn client_binary_talks_to_server_binary_and_the_server_stops_on_sigterm() {
     let exit = wait_with_timeout(&mut server);
     assert!(exit.success(), "server exit: {exit:?}");
 }
+
+/// No server, and a port already taken: one line on stderr each, naming the address and what
+/// to do.
+#[test]
+fn no_server_and_a_taken_port_are_one_line_each() {
+    let closed = common::testing::closed_port().to_string();
+    let line = common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_soap-client")).args(["--addr", &closed]),
+        &format!("cannot reach http://{closed}"),
+    );
+    assert!(line.contains("cargo run -p soap --bin soap-server"), "{line}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_soap-server")).args(["--addr", &taken]),
+        &format!("cannot listen on {taken}: "),
+    );
+}

@@ -78,12 +78,22 @@ fn client_and_server_binaries_talk_and_the_server_stops_on_sigterm() {
     assert!(stopped.status.success(), "tcp-server exits cleanly on SIGTERM: {:?}", stopped.status);
 }
 
+/// No server, and a port already taken: one line on stderr each, naming the address and what
+/// to do.
 #[test]
-fn client_reports_a_server_that_is_not_there() {
-    // Bind and drop a listener to get a port that is (almost certainly) closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let output = client(&format!("127.0.0.1:{port}"), &["PING"], "");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("is tcp-server running?"), "{stderr}");
+fn no_server_and_a_taken_port_are_one_line_each() {
+    let closed = common::testing::closed_port().to_string();
+    let line = common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_tcp-client"))
+            .args(["--addr", &closed, "PING"]),
+        &format!("cannot reach {closed}"),
+    );
+    assert!(line.contains("cargo run -p tcp --bin tcp-server"), "{line}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_tcp-server")).args(["--addr", &taken]),
+        &format!("cannot listen on {taken}: "),
+    );
 }

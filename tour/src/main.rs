@@ -22,7 +22,7 @@ use std::time::Duration;
 /// Run every example pair of the workspace and show what crossed the wire.
 #[derive(Debug, Parser)]
 #[command(version)]
-struct Cli {
+struct Args {
     /// Run only these protocols (repeat the flag or separate with commas).
     #[arg(long, value_delimiter = ',', value_parser = protocols::parser())]
     only: Vec<protocols::Protocol>,
@@ -36,20 +36,20 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let selected = if cli.only.is_empty() { protocols::ALL.to_vec() } else { cli.only.clone() };
-    let limit = Duration::from_secs(cli.step_timeout);
+    let args = Args::parse();
+    let selected = if args.only.is_empty() { protocols::ALL.to_vec() } else { args.only.clone() };
+    let limit = Duration::from_secs(args.step_timeout);
 
     let mut results = Vec::new();
     for protocol in selected {
-        if !cli.json {
+        if !args.json {
             println!("\n== {} — {} over {}", protocol.name, protocol.model, protocol.transport);
         }
-        let outcome = Outcome::run(protocol, limit, !cli.json).await;
+        let outcome = Outcome::run(protocol, limit, !args.json).await;
         results.push((protocol, outcome));
     }
 
-    if cli.json {
+    if args.json {
         println!("{}", summary::json(&results));
     } else {
         println!("\n{}", summary::table(&results));

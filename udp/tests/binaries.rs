@@ -60,3 +60,14 @@ fn sender_and_receiver_binaries_report_what_arrived() {
     let log = String::from_utf8_lossy(&stopped.stderr);
     assert!(log.contains("sensor=bin-test seq=20"), "each reading is logged: {log}");
 }
+
+/// A port already taken: one line on stderr, naming the address and what to do.
+#[test]
+fn a_taken_port_is_one_line() {
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_udp-receiver")).args(["--addr", &taken]),
+        &format!("cannot listen on {taken}: "),
+    );
+}

@@ -73,3 +73,23 @@ async fn server_and_two_terminal_clients() {
     let status = tokio::time::timeout(WAIT, bob.wait()).await.unwrap().unwrap();
     assert!(status.success(), "bob exited with {status}");
 }
+
+/// No server, and a port already taken: one line on stderr each, naming the address and what
+/// to do.
+#[test]
+fn no_server_and_a_taken_port_are_one_line_each() {
+    let closed = common::testing::closed_port().to_string();
+    let line = common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_websocket-client"))
+            .args(["--addr", &closed, "--name", "ada"]),
+        &format!("cannot reach ws://{closed}"),
+    );
+    assert!(line.contains("cargo run -p websocket --bin websocket-server"), "{line}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_websocket-server")).args(["--addr", &taken]),
+        &format!("cannot listen on {taken}: "),
+    );
+}

@@ -110,3 +110,22 @@ fn the_minimal_example_makes_a_call_and_gets_a_fault() {
     );
     assert!(out.contains("= fault 1001: user 99 not found"), "{out}");
 }
+
+/// No server, and a port already taken: one line on stderr each, naming the address and what
+/// to do.
+#[test]
+fn no_server_and_a_taken_port_are_one_line_each() {
+    let closed = common::testing::closed_port().to_string();
+    let line = common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_xmlrpc-client")).args(["--addr", &closed]),
+        &format!("cannot reach http://{closed}"),
+    );
+    assert!(line.contains("cargo run -p xmlrpc --bin xmlrpc-server"), "{line}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    common::testing::one_error_line(
+        std::process::Command::new(env!("CARGO_BIN_EXE_xmlrpc-server")).args(["--addr", &taken]),
+        &format!("cannot listen on {taken}: "),
+    );
+}

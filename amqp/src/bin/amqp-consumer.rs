@@ -59,7 +59,7 @@ const SHOWN_BODY_BYTES: usize = 200;
 #[tokio::main]
 async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    amqp::exit_code(run(Args::parse()).await)
+    common::exit::exit_code(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

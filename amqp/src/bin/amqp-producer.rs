@@ -57,7 +57,7 @@ async fn main() -> ExitCode {
     common::runtime::init_tracing();
     let args = Args::parse();
     let mut outcome = None;
-    let code = amqp::exit_code(run(&args, &mut outcome).await);
+    let code = common::exit::exit_code(run(&args, &mut outcome).await);
     // The last line, also after an error: exactly what the broker has.
     if let Some(outcome) = outcome {
         println!("{outcome}");

@@ -5,7 +5,7 @@ use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
 use common::UserStore;
 use jsonrpc::ApiClient;
-use jsonrpc::server::{Handlers, Limits, serve};
+use jsonrpc::server::{Config, Handlers, serve};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
@@ -21,7 +21,7 @@ async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let handlers = Handlers::new(UserStore::with_sample_users());
-        tokio::spawn(serve(listener, handlers, Limits::default(), std::future::pending()));
+        tokio::spawn(serve(listener, handlers, Config::default(), std::future::pending()));
         anyhow::Ok(addr)
     });
     spawned.await?

@@ -52,61 +52,63 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let client = match GraphqlClient::new(args.addr.addr) {
-        Ok(client) => client,
-        Err(error) => {
-            eprintln!("cannot build the HTTP client: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let ok = match args.command {
+    run(Args::parse()).await.unwrap_or_else(common::exit::failure)
+}
+
+async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let client = GraphqlClient::new(args.addr.addr)?;
+    let answered = match args.command {
         None => demo(&client).await,
-        Some(command) => run(&client, command).await,
+        Some(command) => call(&client, command).await,
     };
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    // No answer at all (refused, reset, timed out) is the one error that ends the client.
+    let ok = answered.map_err(|error| {
+        common::exit::unreachable(client.url(), &error, "cargo run -p graphql --bin graphql-server")
+    })?;
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Every kind of operation once. Succeeds if the server answered each as expected (a second
 /// run creates a user with a new email, so it succeeds too).
-async fn demo(client: &GraphqlClient) -> bool {
-    let mut ok = run(client, Command::User { id: 1 }).await;
-    ok &= run(client, Command::Users { limit: 3 }).await;
-    let mut subscription = match client.subscribe_user_created().await {
-        Ok(mut subscription) => match subscription.settle().await {
-            Ok(()) => Some(subscription),
-            Err(error) => {
-                println!("subscribe -> failed: {error}");
-                None
-            }
-        },
+async fn demo(client: &GraphqlClient) -> Result<bool, ClientError> {
+    let mut ok = call(client, Command::User { id: 1 }).await?;
+    ok &= call(client, Command::Users { limit: 3 }).await?;
+    let subscribed = match client.subscribe_user_created().await {
+        Ok(mut subscription) => subscription.settle().await.map(|()| subscription),
+        Err(error) => Err(error),
+    };
+    let mut subscription = match subscribed {
+        Ok(subscription) => Some(subscription),
         Err(error) => {
-            println!("subscribe -> failed: {error}");
+            print_outcome::<()>("subscribe", Err(error))?;
             None
         }
     };
-    let count = client.user_count().await.unwrap_or(0);
+    let count = client
+        .user_count()
+        .await
+        .or_else(|error| if error.is_no_answer() { Err(error) } else { Ok(0) })?;
     let new = NewUser {
         name: "Barbara Liskov".into(),
         email: format!("barbara{}@example.com", count + 1),
     };
-    let created = print_outcome("createUser", client.create_user(&new).await);
-    ok &= created;
+    ok &= print_outcome("createUser", client.create_user(&new).await)?;
     // The same email again: refused with a GraphQL error, which is the expected answer.
-    ok &= !print_outcome("createUser (same email)", client.create_user(&new).await);
+    ok &= !print_outcome("createUser (same email)", client.create_user(&new).await)?;
     if let Some(mut subscription) = subscription.take() {
         let event = tokio::time::timeout(Duration::from_secs(5), subscription.next()).await;
         let event = event.unwrap_or(Err(ClientError::Timeout(Duration::from_secs(5))));
-        ok &= print_outcome("userCreated", event);
+        ok &= print_outcome("userCreated", event)?;
         let _ = subscription.close().await;
     } else {
         ok = false;
     }
-    ok
+    Ok(ok)
 }
 
-/// Runs one operation and prints it; false if the server answered with an error or not at all.
-async fn run(client: &GraphqlClient, command: Command) -> bool {
+/// Runs one operation and prints it: `Ok(false)` if the server answered with an error, `Err`
+/// if it did not answer.
+async fn call(client: &GraphqlClient, command: Command) -> Result<bool, ClientError> {
     match command {
         Command::User { id } => print_outcome(&format!("user(id: {id})"), client.user(id).await),
         Command::Users { limit } => {
@@ -116,11 +118,8 @@ async fn run(client: &GraphqlClient, command: Command) -> bool {
             print_outcome("createUser", client.create_user(&NewUser { name, email }).await)
         }
         Command::Watch { count } => match client.subscribe_user_created().await {
-            Ok(subscription) => watch(subscription, count).await,
-            Err(error) => {
-                println!("subscribe -> failed: {error}");
-                false
-            }
+            Ok(subscription) => Ok(watch(subscription, count).await),
+            Err(error) => print_outcome::<()>("subscribe", Err(error)),
         },
     }
 }
@@ -158,22 +157,26 @@ fn print_transcript(subscription: &mut Subscription) {
 }
 
 /// Prints `OPERATION -> ok` and the data on the next line, or the errors; returns whether it
-/// succeeded.
-fn print_outcome<T: Serialize>(operation: &str, outcome: Result<T, ClientError>) -> bool {
+/// succeeded, or the error if there was no answer to print.
+fn print_outcome<T: Serialize>(
+    operation: &str,
+    outcome: Result<T, ClientError>,
+) -> Result<bool, ClientError> {
     match outcome {
         Ok(data) => {
             println!("{operation} -> ok");
             println!("{}", serde_json::to_string(&data).unwrap_or_default());
-            true
+            Ok(true)
         }
         Err(ClientError::Graphql(errors)) => {
             println!("{operation} -> GraphQL error");
             println!("{}", serde_json::to_string(&errors).unwrap_or_default());
-            false
+            Ok(false)
         }
+        Err(error) if error.is_no_answer() => Err(error),
         Err(error) => {
             println!("{operation} -> failed: {error}");
-            false
+            Ok(false)
         }
     }
 }

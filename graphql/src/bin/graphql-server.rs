@@ -17,6 +17,7 @@ use common::cli::AddrArgs;
 use graphql::DEFAULT_PORT;
 use graphql::schema::{Backend, Limits};
 use graphql::server::{self, Config};
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(about = "GraphQL API for users and their orders, with subscriptions and GraphiQL")]
@@ -29,10 +30,13 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.addr.addr).await?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = common::runtime::listen(args.addr.addr).await?;
     println!("listening on {}", listener.local_addr()?);
     let limits = Limits { introspection: !args.no_introspection, ..Limits::default() };
     let config = Config { limits, ..Config::default() };

@@ -74,7 +74,7 @@ async fn main() -> ExitCode {
         Err(error) => {
             match error.downcast_ref::<Status>() {
                 Some(status) => eprintln!("{}", grpc::status::describe(status)),
-                None => eprintln!("error: {error:#}"),
+                None => common::exit::print_error(error.as_ref()),
             }
             ExitCode::FAILURE
         }

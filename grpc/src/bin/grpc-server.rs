@@ -9,13 +9,11 @@
 //! `--token SECRET` (or `GRPC_TOKEN=SECRET`) makes every `UserService` call require
 //! `authorization: Bearer SECRET`; without it, auth is off.
 
-use anyhow::Context;
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
 use grpc::server::{self, Config};
 use std::process::ExitCode;
-use tokio::net::TcpListener;
 
 #[derive(Debug, Parser)]
 #[command(about = "gRPC UserService server with health and reflection")]
@@ -34,26 +32,17 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    match run(Args::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            // One line: `{:#}` joins the causes, none of which repeats its cause's text.
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit::exit_code(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let addr = args.addr.addr;
-    let listener = TcpListener::bind(addr).await.with_context(|| {
-        format!("cannot listen on {addr}; stop what uses it or pick another with --addr")
-    })?;
+    let listener = common::runtime::listen(args.addr.addr).await?;
     println!("listening on {}", listener.local_addr()?);
     let config = Config {
         token: args.token,
         delay: std::time::Duration::from_millis(args.delay_ms),
         ..Config::new(UserStore::with_sample_users())
     };
-    server::serve(listener, config, common::runtime::shutdown_signal()).await
+    server::serve(listener, config, common::runtime::shutdown_signal()).await?;
+    Ok(())
 }

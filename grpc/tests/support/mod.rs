@@ -27,7 +27,7 @@ pub struct TestServer {
     pub stats: Arc<Stats>,
     pub store: UserStore,
     stop: oneshot::Sender<()>,
-    task: JoinHandle<anyhow::Result<()>>,
+    task: JoinHandle<std::io::Result<()>>,
 }
 
 impl TestServer {

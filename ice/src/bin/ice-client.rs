@@ -56,7 +56,7 @@ async fn main() -> ExitCode {
     match run(&args, config).await {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            common::exit::print_error(&error);
             ExitCode::from(2)
         }
     }

@@ -11,14 +11,13 @@
 //! Ctrl-C stops accepting, lets open connections finish their request, sends each of them
 //! close-connection, and exits.
 
-use anyhow::Context;
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
 use common::runtime::{init_tracing, shutdown_signal};
 use ice::server::{self, Config};
+use std::process::ExitCode;
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 /// Serve the Users::Directory Ice object `users`.
 #[derive(Debug, Parser)]
@@ -38,12 +37,13 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     init_tracing();
-    let args = Args::parse();
-    let listener = TcpListener::bind(args.addr.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr.addr))?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = common::runtime::listen(args.addr.addr).await?;
     println!("listening on {}", listener.local_addr()?);
 
     let config = Config {

@@ -50,6 +50,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let url = format!("http://{}", args.addr.addr);
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -61,7 +62,17 @@ async fn main() -> ExitCode {
                     answer.message(),
                     answer.data().map(|data| format!(" {data}")).unwrap_or_default()
                 ),
-                _ => eprintln!("error: {err:#}"),
+                // No answer at all: refused, reset, or silent past the timeout.
+                Some(
+                    jsonrpsee::core::ClientError::Transport(_)
+                    | jsonrpsee::core::ClientError::RequestTimeout,
+                ) => {
+                    let start = "cargo run -p jsonrpc --bin jsonrpc-server";
+                    common::exit::print_error(
+                        common::exit::unreachable(url, err.as_ref(), start).as_ref(),
+                    );
+                }
+                _ => common::exit::print_error(err.as_ref()),
             }
             ExitCode::FAILURE
         }

@@ -9,12 +9,12 @@
 //!      -d '{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}'
 //! ```
 
-use anyhow::Context;
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
 use jsonrpc::DEFAULT_PORT;
-use jsonrpc::server::{Handlers, Limits, serve};
+use jsonrpc::server::{Config, Handlers, serve};
+use std::process::ExitCode;
 
 /// Serves the users API and the JSON-RPC specification's example methods over HTTP.
 #[derive(Debug, Parser)]
@@ -24,13 +24,15 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.addr.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr.addr))?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = common::runtime::listen(args.addr.addr).await?;
     println!("listening on {}", listener.local_addr()?);
     let handlers = Handlers::new(UserStore::with_sample_users());
-    serve(listener, handlers, Limits::default(), common::runtime::shutdown_signal()).await
+    serve(listener, handlers, Config::default(), common::runtime::shutdown_signal()).await?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 use common::UserStore;
-use jsonrpc::server::{Handlers, Limits, serve};
+use jsonrpc::server::{Config, Handlers, serve};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -19,15 +19,15 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub handlers: Handlers,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<anyhow::Result<()>>,
+    task: JoinHandle<std::io::Result<()>>,
 }
 
 impl TestServer {
     pub async fn start() -> Self {
-        Self::with_limits(Limits::default()).await
+        Self::with_limits(Config::default()).await
     }
 
-    pub async fn with_limits(limits: Limits) -> Self {
+    pub async fn with_limits(limits: Config) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let handlers = Handlers::new(UserStore::with_sample_users());

@@ -61,7 +61,7 @@ const SHOWN_VALUE_BYTES: usize = 200;
 #[tokio::main]
 async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    kafka::exit_code(run(Args::parse()).await)
+    common::exit::exit_code(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

@@ -51,7 +51,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    mqtt::exit_code(run(Args::parse()).await)
+    common::exit::exit_code(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

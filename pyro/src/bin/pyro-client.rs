@@ -52,8 +52,16 @@ async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     match run(args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error @ Error::Connect { .. }) => {
+            let start = "`python3 -m Pyro5.nameserver`, then `cargo run -p pyro --bin pyro-server`";
+            eprintln!(
+                "error: {}; start the name server and the server: {start}",
+                common::exit::one_line(&error)
+            );
+            std::process::ExitCode::FAILURE
+        }
         Err(error) => {
-            eprintln!("error: {error}");
+            common::exit::print_error(&error);
             std::process::ExitCode::FAILURE
         }
     }

@@ -20,8 +20,8 @@ use pyro::server::{self, Config, Daemon};
 use pyro::uri::Uri;
 use pyro::users::Users;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tracing::warn;
 
 /// Serve Rust objects to Pyro5 clients.
@@ -46,12 +46,13 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     init_tracing();
-    let args = Args::parse();
-    let listener = TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = common::runtime::listen(args.addr).await?;
     let local = listener.local_addr()?;
     let uri =
         Uri::Pyro { object: args.name.clone(), host: local.ip().to_string(), port: local.port() };
@@ -63,8 +64,11 @@ async fn main() -> anyhow::Result<()> {
         let ns = args.ns;
         let mut name_server = NameServer::connect(&ns.ip().to_string(), ns.port(), DEFAULT_TIMEOUT)
             .await
-            .with_context(|| {
-                format!("no Pyro5 name server at {ns}: start one with `python3 -m Pyro5.nameserver`, or pass --no-ns")
+            .map_err(|error| {
+                anyhow::anyhow!(
+                    "no Pyro5 name server at {ns}: {}; start one with `python3 -m Pyro5.nameserver`, or pass --no-ns",
+                    common::exit::one_line(&error)
+                )
             })?;
         name_server.register(&args.name, &uri).await.context("cannot register")?;
         println!("registered {} in the name server at {ns}", args.name);

@@ -63,16 +63,7 @@ async fn main() -> ExitCode {
     if std::env::var_os("RUST_LOG").is_some() {
         common::runtime::init_tracing();
     }
-    let args = Args::parse();
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            // One line: the error and its causes, e.g. "slow_get failed: the request exceeded
-            // its deadline".
-            println!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit::exit_code(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

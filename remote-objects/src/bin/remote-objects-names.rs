@@ -8,13 +8,12 @@
 //! In another terminal: `cargo run -p remote-objects --bin remote-objects-server`, then in a
 //! third: `cargo run -p remote-objects --bin remote-objects-client -- names`.
 
-use anyhow::Context;
 use clap::Parser;
 use common::cli::AddrArgs;
 use common::runtime::{init_tracing, shutdown_signal};
 use remote_objects::names::{self, Registry};
+use std::process::ExitCode;
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 /// Run the naming service of the remote-objects example.
 #[derive(Debug, Parser)]
@@ -31,12 +30,13 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     init_tracing();
-    let args = Args::parse();
-    let listener = TcpListener::bind(args.addr.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr.addr))?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = common::runtime::listen(args.addr.addr).await?;
     println!("listening on {}", listener.local_addr()?);
 
     let registry = Registry::new(names::Config {

@@ -15,6 +15,7 @@ use common::UserStore;
 use common::runtime::{init_tracing, shutdown_signal};
 use remote_objects::{names, objects};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
 /// Serve the remote objects `example.users` and `example.counter`.
@@ -30,9 +31,12 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     init_tracing();
-    let args = Args::parse();
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let config = remote_objects::server::Config::default();
     let objects =

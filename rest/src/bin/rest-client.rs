@@ -50,33 +50,35 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let client = match RestClient::new(args.addr.addr) {
-        Ok(client) => client,
-        Err(err) => {
-            eprintln!("cannot build the HTTP client: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let ok = match args.command {
+    run(Args::parse()).await.unwrap_or_else(common::exit::failure)
+}
+
+async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let client = RestClient::new(args.addr.addr)?;
+    let answered = match args.command {
         None => demo(&client).await,
-        Some(command) => run(&client, command).await,
+        Some(command) => call(&client, command).await,
     };
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    // No answer at all (refused, reset, timed out) is the one error that ends the client.
+    let ok = answered.map_err(|error| {
+        common::exit::unreachable(client.base_url(), &error, "cargo run -p rest --bin rest-server")
+    })?;
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// The get-user and create-user calls, then the error path. Succeeds if the server answered
 /// (a second run gets 409 for the duplicate email: also an answer).
-async fn demo(client: &RestClient) -> bool {
-    let got = run(client, Command::Get { id: 1 }).await;
+async fn demo(client: &RestClient) -> Result<bool, ClientError> {
+    let got = call(client, Command::Get { id: 1 }).await?;
     let name = "Barbara Liskov".to_owned();
-    run(client, Command::Create { name, email: "barbara@example.com".to_owned() }).await;
-    run(client, Command::Get { id: 999 }).await;
-    got
+    call(client, Command::Create { name, email: "barbara@example.com".to_owned() }).await?;
+    call(client, Command::Get { id: 999 }).await?;
+    Ok(got)
 }
 
-/// Runs one call and prints it; false if the server answered with an error or not at all.
-async fn run(client: &RestClient, command: Command) -> bool {
+/// Runs one call and prints it: `Ok(false)` if the server answered with an error, `Err` if it
+/// did not answer.
+async fn call(client: &RestClient, command: Command) -> Result<bool, ClientError> {
     match command {
         Command::List { offset, limit } => {
             let request = format!("GET /users?offset={offset}&limit={limit}");
@@ -100,33 +102,35 @@ async fn run(client: &RestClient, command: Command) -> bool {
         Command::Delete { id } => match client.delete_user(id).await {
             Ok(()) => {
                 println!("DELETE /users/{id} -> 204 No Content");
-                true
+                Ok(true)
             }
-            Err(err) => print_outcome::<()>(&format!("DELETE /users/{id}"), "", Err(err)),
+            Err(error) => print_outcome::<()>(&format!("DELETE /users/{id}"), "", Err(error)),
         },
     }
 }
 
-/// Prints `REQUEST -> STATUS` and the JSON body on the next line; returns whether it succeeded.
+/// Prints `REQUEST -> STATUS` and the JSON body on the next line; returns whether it
+/// succeeded, or the error if there was no answer to print.
 fn print_outcome<T: Serialize>(
     request: &str,
     success_status: &str,
     outcome: Result<T, ClientError>,
-) -> bool {
+) -> Result<bool, ClientError> {
     match outcome {
         Ok(body) => {
             println!("{request} -> {success_status}");
             println!("{}", serde_json::to_string(&body).unwrap_or_default());
-            true
+            Ok(true)
         }
         Err(ClientError::Api { status, body }) => {
             println!("{request} -> {status}");
             println!("{}", serde_json::to_string(&body).unwrap_or_default());
-            false
+            Ok(false)
         }
-        Err(err) => {
-            println!("{request} -> failed: {err}");
-            false
+        Err(error @ ClientError::Unexpected { .. }) => {
+            println!("{request} -> {error}");
+            Ok(false)
         }
+        Err(error) => Err(error),
     }
 }

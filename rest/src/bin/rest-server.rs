@@ -12,13 +12,13 @@
 //! Let a page served from another origin call the API with
 //! `--allow-origin http://localhost:8000` (repeatable).
 
-use anyhow::Context;
 use axum::http::HeaderValue;
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
 use rest::DEFAULT_PORT;
 use rest::server::{self, Config};
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(about = "REST API for users, with OpenAPI and a browser page")]
@@ -31,12 +31,13 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.addr.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr.addr))?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = common::runtime::listen(args.addr.addr).await?;
     println!("listening on {}", listener.local_addr()?);
     let config = Config { allowed_origins: args.allowed_origins, ..Config::default() };
     let store = UserStore::with_sample_users();

@@ -46,33 +46,35 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let client = match SoapClient::new(args.addr.addr) {
-        Ok(client) => client,
-        Err(error) => {
-            eprintln!("cannot build the HTTP client: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let ok = match args.command {
+    run(Args::parse()).await.unwrap_or_else(common::exit::failure)
+}
+
+async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let client = SoapClient::new(args.addr.addr)?;
+    let answered = match args.command {
         None => demo(&client).await,
-        Some(command) => run(&client, command).await,
+        Some(command) => call(&client, command).await,
     };
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    // No answer at all (refused, reset, timed out) is the one error that ends the client.
+    let ok = answered.map_err(|error| {
+        common::exit::unreachable(client.endpoint(), &error, "cargo run -p soap --bin soap-server")
+    })?;
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// GetUser, CreateUser, then the fault path. Succeeds if the server answered (a second run
 /// gets a fault for the duplicate email: also an answer).
-async fn demo(client: &SoapClient) -> bool {
-    let got = run(client, Command::Get { id: 1 }).await;
+async fn demo(client: &SoapClient) -> Result<bool, ClientError> {
+    let got = call(client, Command::Get { id: 1 }).await?;
     let name = "Barbara Liskov".to_owned();
-    run(client, Command::Create { name, email: "barbara@example.com".to_owned() }).await;
-    run(client, Command::Get { id: 999 }).await;
-    got
+    call(client, Command::Create { name, email: "barbara@example.com".to_owned() }).await?;
+    call(client, Command::Get { id: 999 }).await?;
+    Ok(got)
 }
 
-/// Runs one call and prints it; false if the server answered with a fault or not at all.
-async fn run(client: &SoapClient, command: Command) -> bool {
+/// Runs one call and prints it: `Ok(false)` if the server answered with a fault, `Err` if it
+/// did not answer.
+async fn call(client: &SoapClient, command: Command) -> Result<bool, ClientError> {
     match command {
         Command::Get { id } => {
             print_users(&format!("GetUser({id})"), client.get_user(id).await.map(|u| vec![u]))
@@ -87,7 +89,7 @@ async fn run(client: &SoapClient, command: Command) -> bool {
                 Ok(page) => {
                     println!("{call} -> {} of {} users", page.users.len(), page.total);
                     page.users.iter().for_each(print_user);
-                    true
+                    Ok(true)
                 }
                 Err(error) => print_users(&call, Err(error)),
             }
@@ -95,24 +97,26 @@ async fn run(client: &SoapClient, command: Command) -> bool {
     }
 }
 
-fn print_users(call: &str, outcome: Result<Vec<User>, ClientError>) -> bool {
+/// Prints the users or the fault; the error if there was no answer to print.
+fn print_users(call: &str, outcome: Result<Vec<User>, ClientError>) -> Result<bool, ClientError> {
     match outcome {
         Ok(users) => {
             println!("{call} ->");
             users.iter().for_each(print_user);
-            true
+            Ok(true)
         }
         Err(ClientError::Fault(fault)) => {
             println!("{call} -> fault {}: {}", fault.code, fault.message);
             if let Some(detail) = fault.detail {
                 println!("  detail: {detail:?}");
             }
-            false
+            Ok(false)
         }
-        Err(error) => {
-            println!("{call} -> failed: {error}");
-            false
+        Err(error @ ClientError::Unexpected { .. }) => {
+            println!("{call} -> {error}");
+            Ok(false)
         }
+        Err(error) => Err(error),
     }
 }
 

@@ -16,6 +16,7 @@ use common::UserStore;
 use common::cli::AddrArgs;
 use soap::DEFAULT_PORT;
 use soap::server::{self, Config};
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(about = "SOAP 1.1 users service with a WSDL contract")]
@@ -25,10 +26,13 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.addr.addr).await?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = common::runtime::listen(args.addr.addr).await?;
     let local = listener.local_addr()?;
     println!("listening on {local}");
     println!("WSDL at http://{local}{}?wsdl", soap::PATH);

@@ -9,7 +9,6 @@
 //! ```
 //! A one-shot command exits with status 1 when the server answers `ERR`.
 
-use anyhow::Context;
 use clap::Parser;
 use common::cli::AddrArgs;
 use common::runtime::init_tracing;
@@ -20,7 +19,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 /// Send line commands to a tcp-server.
 #[derive(Debug, Parser)]
 #[command(version)]
-struct Cli {
+struct Args {
     #[command(flatten)]
     addr: AddrArgs<{ tcp::DEFAULT_PORT }>,
     /// The command to send, e.g. `PING`, `ECHO hello`, `GET 1`,
@@ -29,15 +28,19 @@ struct Cli {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<ExitCode> {
+async fn main() -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
-    let mut client = Client::connect(cli.addr.addr)
-        .await
-        .with_context(|| format!("cannot connect to {} (is tcp-server running?)", cli.addr.addr))?;
+    run(Args::parse()).await.unwrap_or_else(common::exit::failure)
+}
 
-    if !cli.command.is_empty() {
-        let reply = client.request_line(&cli.command.join(" ")).await?;
+async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let addr = args.addr.addr;
+    let mut client = Client::connect(addr).await.map_err(|error| {
+        common::exit::unreachable(addr, &error, "cargo run -p tcp --bin tcp-server")
+    })?;
+
+    if !args.command.is_empty() {
+        let reply = client.request_line(&args.command.join(" ")).await?;
         println!("{reply}");
         let _ = client.quit().await;
         return Ok(if reply.starts_with("ERR") { ExitCode::FAILURE } else { ExitCode::SUCCESS });

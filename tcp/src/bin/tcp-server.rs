@@ -9,19 +9,18 @@
 //!
 //! Ctrl-C stops accepting, lets open connections finish their request, and exits.
 
-use anyhow::Context;
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
-use common::runtime::{init_tracing, shutdown_signal};
+use common::runtime::{init_tracing, listen, shutdown_signal};
+use std::process::ExitCode;
 use std::time::Duration;
 use tcp::server::{self, Config};
-use tokio::net::TcpListener;
 
 /// Serve a line-based request/response protocol over TCP.
 #[derive(Debug, Parser)]
 #[command(version)]
-struct Cli {
+struct Args {
     #[command(flatten)]
     addr: AddrArgs<{ tcp::DEFAULT_PORT }>,
     /// Close a connection that sends no complete line for this many seconds.
@@ -33,17 +32,18 @@ struct Cli {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
-    let listener = TcpListener::bind(cli.addr.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", cli.addr.addr))?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = listen(args.addr.addr).await?;
     println!("listening on {}", listener.local_addr()?);
 
     let config = Config {
-        idle_timeout: Duration::from_secs(cli.idle_timeout),
-        max_connections: cli.max_connections,
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        max_connections: args.max_connections,
         ..Config::default()
     };
     server::serve(listener, UserStore::with_sample_users(), config, shutdown_signal()).await?;

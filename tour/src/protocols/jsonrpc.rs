@@ -4,7 +4,7 @@ use super::Protocol;
 use crate::outcome::{Measured, Step, Transcript, median_round_trip};
 use common::UserStore;
 use jsonrpc::ApiClient;
-use jsonrpc::server::{Handlers, Limits, serve};
+use jsonrpc::server::{Config, Handlers, serve};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -21,7 +21,7 @@ async fn run(t: &mut Transcript) -> anyhow::Result<Step> {
     t.note(format!("jsonrpc-server listening on http://{addr}"));
     let (stop, stopped) = oneshot::channel::<()>();
     let handlers = Handlers::new(UserStore::with_sample_users());
-    let server = tokio::spawn(serve(listener, handlers, Limits::default(), async {
+    let server = tokio::spawn(serve(listener, handlers, Config::default(), async {
         let _ = stopped.await;
     }));
 

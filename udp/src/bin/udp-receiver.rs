@@ -13,10 +13,10 @@
 //!
 //! Ctrl-C stops it and prints the final report.
 
-use anyhow::Context;
 use clap::Parser;
 use common::cli::AddrArgs;
 use common::runtime::{init_tracing, shutdown_signal};
+use std::process::ExitCode;
 use std::time::Duration;
 use tokio::net::UdpSocket;
 use udp::receiver::{self, ReceiverOptions};
@@ -24,7 +24,7 @@ use udp::receiver::{self, ReceiverOptions};
 /// Receive JSON telemetry readings over UDP and account for every datagram.
 #[derive(Debug, Parser)]
 #[command(version)]
-struct Cli {
+struct Args {
     #[command(flatten)]
     addr: AddrArgs<{ udp::DEFAULT_PORT }>,
     /// Send every valid reading back to its sender.
@@ -36,17 +36,23 @@ struct Cli {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
-    let socket = UdpSocket::bind(cli.addr.addr)
-        .await
-        .with_context(|| format!("cannot bind UDP socket on {}", cli.addr.addr))?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let addr = args.addr.addr;
+    let socket = UdpSocket::bind(addr).await.map_err(|error| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {error}; stop what uses it or pick another address with --addr"
+        )
+    })?;
     println!("listening on {}", socket.local_addr()?);
 
     let options = ReceiverOptions {
-        echo: cli.echo,
-        report_every: (cli.report_every > 0).then(|| Duration::from_secs(cli.report_every)),
+        echo: args.echo,
+        report_every: (args.report_every > 0).then(|| Duration::from_secs(args.report_every)),
     };
     let report = receiver::run(&socket, options, shutdown_signal()).await?;
     println!("{report}");

@@ -16,6 +16,7 @@ use clap::Parser;
 use common::cli::AddrArgs;
 use common::runtime::init_tracing;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::process::ExitCode;
 use std::time::Duration;
 use tokio::net::UdpSocket;
 use udp::sender::{self, SenderOptions};
@@ -23,7 +24,7 @@ use udp::sender::{self, SenderOptions};
 /// Send JSON telemetry readings over UDP.
 #[derive(Debug, Parser)]
 #[command(version)]
-struct Cli {
+struct Args {
     #[command(flatten)]
     addr: AddrArgs<{ udp::DEFAULT_PORT }>,
     /// How many readings to send.
@@ -44,10 +45,13 @@ struct Cli {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
-    let target = cli.addr.addr;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let target = args.addr.addr;
     // Any local port, on the address family of the target.
     let local: SocketAddr = match target {
         SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
@@ -58,15 +62,15 @@ async fn main() -> anyhow::Result<()> {
 
     println!(
         "sending {} readings from {} to {target} at {}",
-        cli.count,
+        args.count,
         socket.local_addr()?,
-        if cli.rate > 0.0 { format!("{}/s", cli.rate) } else { "full speed".into() }
+        if args.rate > 0.0 { format!("{}/s", args.rate) } else { "full speed".into() }
     );
     let options = SenderOptions {
-        sensor: cli.sensor,
-        count: cli.count,
-        rate: cli.rate,
-        echo_timeout: cli.echo.then(|| Duration::from_millis(cli.echo_timeout)),
+        sensor: args.sensor,
+        count: args.count,
+        rate: args.rate,
+        echo_timeout: args.echo.then(|| Duration::from_millis(args.echo_timeout)),
     };
     let report = sender::run(&socket, &options).await?;
     println!("{report}");

@@ -9,12 +9,12 @@
 //! cargo run -p websocket --bin websocket-client -- --name ada
 //! ```
 
-use anyhow::Context;
 use clap::Parser;
 use common::cli::AddrArgs;
 use std::io::BufRead;
+use std::process::ExitCode;
 use tokio::sync::mpsc;
-use websocket::client;
+use websocket::client::{self, ClientError};
 
 #[derive(Debug, Parser)]
 #[command(about = "Terminal chat over WebSocket")]
@@ -27,9 +27,12 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    let args = Args::parse();
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     // Stdin is read on a plain thread: tokio's stdin would keep the runtime from shutting
     // down after Ctrl-C until the user pressed Enter.
     let (lines, received) = mpsc::channel(16);
@@ -43,7 +46,18 @@ async fn main() -> anyhow::Result<()> {
     });
     let mut stdout = tokio::io::stdout();
     let shutdown = common::runtime::shutdown_signal();
-    client::run_terminal(args.addr.addr, &args.name, received, &mut stdout, shutdown)
-        .await
-        .with_context(|| format!("chat at {}", client::chat_url(args.addr.addr)))
+    let addr = args.addr.addr;
+    client::run_terminal(addr, &args.name, received, &mut stdout, shutdown).await.map_err(|error| {
+        let url = client::chat_url(addr);
+        match error {
+            ClientError::WebSocket(tokio_tungstenite::tungstenite::Error::Io(error)) => {
+                common::exit::unreachable(
+                    url,
+                    &error,
+                    "cargo run -p websocket --bin websocket-server",
+                )
+            }
+            error => anyhow::Error::new(error).context(format!("chat at {url}")),
+        }
+    })
 }

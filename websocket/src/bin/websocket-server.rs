@@ -8,10 +8,9 @@
 //! cargo run -p websocket --bin websocket-client -- --name ada
 //! ```
 
-use anyhow::Context;
 use clap::Parser;
 use common::cli::AddrArgs;
-use tokio::net::TcpListener;
+use std::process::ExitCode;
 use websocket::server::{self, Config};
 
 #[derive(Debug, Parser)]
@@ -22,12 +21,13 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    let args = Args::parse();
-    let listener = TcpListener::bind(args.addr.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr.addr))?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = common::runtime::listen(args.addr.addr).await?;
     let addr = listener.local_addr()?;
     println!("listening on {addr}");
     tracing::info!("chat page: http://{addr}/");

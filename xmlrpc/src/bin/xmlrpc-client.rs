@@ -48,6 +48,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let url = format!("http://{}{}", args.addr.addr, xmlrpc::PATH);
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -56,7 +57,14 @@ async fn main() -> ExitCode {
                 Some(Error::Fault(fault)) => {
                     eprintln!("fault {}: {}", fault.code(), fault.string())
                 }
-                _ => eprintln!("error: {err:#}"),
+                // No answer at all: refused, reset, or silent past the timeout.
+                Some(Error::Http(_)) => {
+                    let start = "cargo run -p xmlrpc --bin xmlrpc-server";
+                    common::exit::print_error(
+                        common::exit::unreachable(url, err.as_ref(), start).as_ref(),
+                    );
+                }
+                _ => common::exit::print_error(err.as_ref()),
             }
             ExitCode::FAILURE
         }

@@ -12,6 +12,7 @@
 use clap::Parser;
 use common::UserStore;
 use common::cli::AddrArgs;
+use std::process::ExitCode;
 use xmlrpc::DEFAULT_PORT;
 use xmlrpc::server::{Config, Handlers, serve};
 
@@ -23,10 +24,13 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     common::runtime::init_tracing();
-    let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.addr.addr).await?;
+    common::exit::exit_code(run(Args::parse()).await)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let listener = common::runtime::listen(args.addr.addr).await?;
     println!("listening on {}", listener.local_addr()?);
     let handlers = Handlers::new(UserStore::with_sample_users());
     serve(listener, handlers, Config::default(), common::runtime::shutdown_signal()).await?;
