@@ -156,7 +156,7 @@ impl Device {
             Err(_) => anyhow::bail!("not all {sent} publishes acked after {ACK_TIMEOUT:?}"),
         };
         self.client.disconnect().await?;
-        // The event loop ends once DISCONNECT is written.
+        // The event loop ends once the broker has closed the connection after DISCONNECT.
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.task).await;
         Ok(PublishReport { device: self.config.device.clone(), published: self.published, acks })
     }
