@@ -10,6 +10,7 @@
 //! Prints a table, and writes `report.md`, `latency.svg` and `throughput.svg` to
 //! `target/bench/`. How each number is made: see `harness.rs` and bench/README.md.
 
+mod chart;
 mod harness;
 mod protocols;
 mod report;
@@ -100,13 +101,20 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> anyhow::Result<()> {
             protocol: job.protocol,
             scenario: job.scenario.clone(),
             kind: job.kind,
+            via: job.via,
+            transport: job.transport,
+            reference: job.reference,
             wire_bytes: (job.wire_bytes)(&settings),
             measurement,
             vs_floor: None,
         };
         row.vs_floor = rows
             .iter()
-            .find(|floor| floor.protocol == "floor" && floor.kind == row.kind)
+            .find(|floor| {
+                floor.reference
+                    && floor.kind == row.kind.floor_kind()
+                    && (floor.transport == row.transport || !row.kind.is_latency())
+            })
             .and_then(|floor| Some(row.headline()? / floor.headline()?));
         rows.push(row);
         progress.inc(1);
@@ -137,8 +145,8 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> anyhow::Result<()> {
         out.join("report.md"),
         report::markdown(&rows, &checks, &machine(), &described),
     )?;
-    report::chart(&rows, true, &out.join("latency.svg"))?;
-    report::chart(&rows, false, &out.join("throughput.svg"))?;
+    std::fs::write(out.join("latency.svg"), chart::latency(&rows))?;
+    std::fs::write(out.join("throughput.svg"), chart::throughput(&rows))?;
     println!("\nreport: {}", out.join("report.md").display());
     Ok(())
 }

@@ -1,11 +1,9 @@
 //! The results: a table on stdout, a Markdown report and SVG charts under `target/bench/`.
 
 use crate::harness::Measurement;
-use crate::protocols::Kind;
+use crate::protocols::{Kind, Transport, Via};
 use crate::targets::Check;
-use plotters::prelude::*;
 use std::fmt::Write as _;
-use std::path::Path;
 use std::time::Duration;
 
 /// One finished job.
@@ -14,10 +12,14 @@ pub struct Row {
     pub protocol: &'static str,
     pub scenario: String,
     pub kind: Kind,
+    pub via: Via,
+    pub transport: Transport,
+    /// A floor that the rows of its kind and transport are compared with.
+    pub reference: bool,
     pub wire_bytes: usize,
     pub measurement: Measurement,
-    /// This result relative to the floor's result of the same kind: latency ÷ floor latency,
-    /// or throughput ÷ floor throughput.
+    /// This result relative to its reference floor (same kind, same transport): latency ÷
+    /// floor latency, or throughput ÷ floor throughput.
     pub vs_floor: Option<f64>,
 }
 
@@ -27,6 +29,11 @@ impl Row {
             Measurement::Latency(h) => Some(Duration::from_nanos(h.value_at_quantile(quantile))),
             Measurement::Throughput { .. } | Measurement::Skipped(_) => None,
         }
+    }
+
+    /// A latency row that beat its reference floor.
+    pub fn below_floor(&self) -> bool {
+        self.protocol != "floor" && self.kind.is_latency() && self.vs_floor.is_some_and(|r| r < 1.0)
     }
 
     /// The number the row is compared on: p50 in ns, or operations per second; `None` when
@@ -52,8 +59,28 @@ fn cells(row: &Row) -> [String; 8] {
         time(0.99),
         time(0.999),
         row.measurement.per_second().map_or("-".into(), |r| format!("{r:.0}")),
-        row.vs_floor.map_or("-".into(), |r| format!("{r:.2}×")),
+        match row.vs_floor {
+            None => "-".into(),
+            Some(ratio) if row.below_floor() => format!("{ratio:.2}× BELOW FLOOR"),
+            Some(ratio) => format!("{ratio:.2}×"),
+        },
     ]
+}
+
+/// Rows faster than their floor: each one is a bug of the bench, not a result.
+pub fn below_floor(rows: &[Row]) -> Vec<String> {
+    rows.iter()
+        .filter(|row| row.below_floor())
+        .map(|row| {
+            format!(
+                "BENCH BUG: {} {} is faster than its floor ({:.2}×): a floor must be the fastest \
+                 round trip of its transport, so this floor or this row measures something else",
+                row.protocol,
+                row.scenario,
+                row.vs_floor.unwrap_or_default()
+            )
+        })
+        .collect()
 }
 
 const HEADERS: [&str; 8] =
@@ -81,8 +108,11 @@ pub fn table(rows: &[Row]) -> String {
             out += &format!("{} {} skipped: {why}\n", row.protocol, row.scenario);
         }
     }
-    out + "* p99.9 is noisy on a shared machine. vs floor: latency ÷ floor latency, or \
-           throughput ÷ floor throughput, against the floor row of the same kind.\n"
+    for bug in below_floor(rows) {
+        out += &format!("{bug}\n");
+    }
+    out + "* p99.9 is noisy on a shared machine. vs floor: latency ÷ the busy-poll floor of the \
+           same transport and kind, or throughput ÷ the floor's throughput.\n"
 }
 
 pub fn markdown(rows: &[Row], checks: &[Check], machine: &str, settings: &str) -> String {
@@ -93,61 +123,14 @@ pub fn markdown(rows: &[Row], checks: &[Check], machine: &str, settings: &str) -
     for row in rows {
         let _ = writeln!(out, "| {} |", cells(row).join(" | "));
     }
-    let _ = writeln!(out, "\n*p99.9 is noisy on a shared machine.\n\n## Targets\n");
+    let _ = writeln!(out, "\n*p99.9 is noisy on a shared machine.\n");
+    for bug in below_floor(rows) {
+        let _ = writeln!(out, "**{bug}**\n");
+    }
+    let _ = writeln!(out, "## Targets\n");
     let _ = writeln!(out, "| target | measured | met |\n| --- | --- | --- |");
     for check in checks {
         let _ = writeln!(out, "| {} | {} | {} |", check.target, check.measured, check.verdict());
     }
     out + "\n![p50 latency](latency.svg)\n\n![throughput](throughput.svg)\n"
-}
-
-/// Horizontal bars, one per row of `kind`: p50 latency in µs, or operations per second.
-pub fn chart(rows: &[Row], latency: bool, path: &Path) -> anyhow::Result<()> {
-    let picked: Vec<&Row> = rows
-        .iter()
-        .filter(|r| if latency { r.kind == Kind::Sequential } else { r.kind == Kind::Throughput })
-        .collect();
-    let labels: Vec<String> =
-        picked.iter().map(|r| format!("{} {}", r.protocol, r.scenario)).collect();
-    let values: Vec<f64> = picked
-        .iter()
-        .map(|r| r.headline().map_or(0.0, |v| if latency { v / 1000.0 } else { v }))
-        .collect();
-    let max = values.iter().copied().fold(1.0, f64::max) * 1.1;
-    let height = 80 + 34 * picked.len().max(1) as u32;
-
-    let root = SVGBackend::new(path, (900, height)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let caption = if latency {
-        "Sequential round trip, p50 (µs, lower is better)"
-    } else {
-        "Throughput (operations/s, higher is better)"
-    };
-    let mut chart = ChartBuilder::on(&root)
-        .caption(caption, ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(30)
-        .y_label_area_size(300)
-        .build_cartesian_2d(0f64..max, (0..picked.len()).into_segmented())?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_label_formatter(&|value| match value {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-            _ => String::new(),
-        })
-        .draw()?;
-    chart.draw_series(values.iter().enumerate().map(|(i, v)| {
-        let color = if picked[i].protocol == "floor" {
-            RGBColor(150, 150, 150)
-        } else {
-            RGBColor(66, 110, 180)
-        };
-        Rectangle::new(
-            [(0.0, SegmentValue::Exact(i)), (*v, SegmentValue::Exact(i + 1))],
-            color.filled(),
-        )
-    }))?;
-    root.present()?;
-    Ok(())
 }

@@ -46,9 +46,8 @@ fn throughput_ratio(
     limit: f64,
 ) -> Check {
     let find = |(protocol, word): (&str, &str)| {
-        rows.iter().find(|r| {
-            r.protocol == protocol && r.kind == Kind::Throughput && r.scenario.contains(word)
-        })
+        rows.iter()
+            .find(|r| r.protocol == protocol && !r.kind.is_latency() && r.scenario.contains(word))
     };
     let ratio = find(a).zip(find(b)).and_then(|(a, b)| Some(a.headline()? / b.headline()?));
     Check {

@@ -194,11 +194,11 @@ pub async fn latency(settings: &Settings) -> anyhow::Result<Measurement> {
 
 /// This protocol's scenarios, in the order the report lists them.
 pub fn jobs(_: &Settings) -> Vec<Job> {
-    use Kind::{Sequential, Throughput};
+    use Kind::{Pipelined, Sequential, Throughput};
     vec![
         job("amqp", "order, publish → consume", Sequential, wire_bytes, |s| Box::pin(latency(s))),
         job("amqp", "publish, no confirms", Throughput, wire_bytes, |s| Box::pin(publish(s, None))),
-        job("amqp", "publish, pipelined confirms", Throughput, wire_bytes, |s| {
+        job("amqp", "publish, pipelined confirms", Pipelined, wire_bytes, |s| {
             Box::pin(publish(s, Some(ConfirmMode::default())))
         }),
         job("amqp", "publish, confirm each", Throughput, wire_bytes, |s| {

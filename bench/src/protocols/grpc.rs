@@ -75,7 +75,7 @@ pub async fn streaming_throughput(settings: &Settings) -> anyhow::Result<Measure
 
 /// This protocol's scenarios, in the order the report lists them.
 pub fn jobs(settings: &Settings) -> Vec<Job> {
-    use Kind::{FixedRate, Sequential, Throughput};
+    use Kind::{FixedRate, Pipelined, Sequential, Throughput};
     let n = settings.connections;
     let rate = settings.rate;
     vec![
@@ -86,7 +86,7 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         job("grpc", format!("unary GetUser, {n} connections"), Throughput, wire_bytes, |s| {
             Box::pin(unary_throughput(s))
         }),
-        job("grpc", "streaming LookupUsers, 1 call", Throughput, wire_bytes, |s| {
+        job("grpc", "streaming LookupUsers, 1 call", Pipelined, wire_bytes, |s| {
             Box::pin(streaming_throughput(s))
         }),
     ]

@@ -127,12 +127,12 @@ pub async fn latency(settings: &Settings) -> anyhow::Result<Measurement> {
 
 /// This protocol's scenarios, in the order the report lists them.
 pub fn jobs(_: &Settings) -> Vec<Job> {
-    use Kind::{Sequential, Throughput};
+    use Kind::{Pipelined, Sequential, Throughput};
     vec![
         job("kafka", "order, produce → consume", Sequential, wire_bytes, |s| {
             Box::pin(latency(s))
         }),
-        job("kafka", "produce, pipelined reports", Throughput, wire_bytes, |s| {
+        job("kafka", "produce, pipelined reports", Pipelined, wire_bytes, |s| {
             Box::pin(produce(s, DeliveryMode::default()))
         }),
         job("kafka", "produce, await each report", Throughput, wire_bytes, |s| {

@@ -1,7 +1,8 @@
 //! Every scenario the benchmark runs, one module per example crate plus the floor.
 //!
 //! Adding a protocol is its module here and one entry in [`ALL`]: the module's
-//! `jobs(settings)` lists its scenarios.
+//! `jobs(settings)` lists its scenarios, and the entry says whether it goes through a broker
+//! (the charts group by that).
 
 mod amqp;
 mod floor;
@@ -30,8 +31,38 @@ pub enum Kind {
     Sequential,
     /// One client, requests scheduled at a fixed rate (open loop).
     FixedRate,
-    /// Several clients (or a pipeline) at once: operations per second.
+    /// Several clients at once, each one request at a time: operations per second.
     Throughput,
+    /// Many requests in flight on one connection or stream: operations per second. Compared
+    /// with the floor's [`Kind::Throughput`].
+    Pipelined,
+}
+
+impl Kind {
+    pub fn is_latency(self) -> bool {
+        matches!(self, Kind::Sequential | Kind::FixedRate)
+    }
+
+    /// The floor kind this kind is compared with.
+    pub fn floor_kind(self) -> Kind {
+        if self == Kind::Pipelined { Kind::Throughput } else { self }
+    }
+}
+
+/// How the two sides reach each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Client to server over loopback.
+    Direct,
+    /// Producer to broker to consumer: two hops and a third process.
+    Broker,
+}
+
+/// The transport under a scenario; latency is compared with the floor of the same transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    Udp,
 }
 
 /// One named measurement.
@@ -42,6 +73,22 @@ pub struct Job {
     /// Bytes of one request on the wire (application payload plus the protocol's framing).
     pub wire_bytes: fn(&Settings) -> usize,
     pub run: Run,
+    pub via: Via,
+    pub transport: Transport,
+    /// A floor row that the other rows of its kind and transport are compared with.
+    pub reference: bool,
+}
+
+impl Job {
+    /// Over UDP instead of TCP.
+    pub fn over_udp(self) -> Job {
+        Job { transport: Transport::Udp, ..self }
+    }
+
+    /// The floor that rows of this kind and transport are compared with.
+    pub fn reference(self) -> Job {
+        Job { reference: true, ..self }
+    }
 }
 
 impl std::fmt::Debug for Job {
@@ -51,28 +98,28 @@ impl std::fmt::Debug for Job {
 }
 
 /// Every protocol's scenarios, floor first (the others are compared with it).
-pub const ALL: &[(&str, Jobs)] = &[
-    ("floor", floor::jobs),
-    ("udp", udp::jobs),
-    ("tcp", tcp::jobs),
-    ("jsonrpc", jsonrpc::jobs),
-    ("xmlrpc", xmlrpc::jobs),
-    ("rest", rest::jobs),
-    ("soap", soap::jobs),
-    ("websocket", websocket::jobs),
-    ("graphql", graphql::jobs),
-    ("grpc", grpc::jobs),
-    ("ice", ice::jobs),
-    ("pyro", pyro::jobs),
-    ("remote-objects", remote_objects::jobs),
-    ("amqp", amqp::jobs),
-    ("kafka", kafka::jobs),
-    ("mqtt", mqtt::jobs),
+pub const ALL: &[(&str, Via, Jobs)] = &[
+    ("floor", Via::Direct, floor::jobs),
+    ("udp", Via::Direct, udp::jobs),
+    ("tcp", Via::Direct, tcp::jobs),
+    ("jsonrpc", Via::Direct, jsonrpc::jobs),
+    ("xmlrpc", Via::Direct, xmlrpc::jobs),
+    ("rest", Via::Direct, rest::jobs),
+    ("soap", Via::Direct, soap::jobs),
+    ("websocket", Via::Direct, websocket::jobs),
+    ("graphql", Via::Direct, graphql::jobs),
+    ("grpc", Via::Direct, grpc::jobs),
+    ("ice", Via::Direct, ice::jobs),
+    ("pyro", Via::Direct, pyro::jobs),
+    ("remote-objects", Via::Direct, remote_objects::jobs),
+    ("amqp", Via::Broker, amqp::jobs),
+    ("kafka", Via::Broker, kafka::jobs),
+    ("mqtt", Via::Broker, mqtt::jobs),
 ];
 
 /// The protocols `--only` accepts (the floor is always measured).
 pub fn names() -> Vec<&'static str> {
-    ALL.iter().map(|(name, _)| *name).filter(|name| *name != "floor").collect()
+    ALL.iter().map(|(name, _, _)| *name).filter(|name| *name != "floor").collect()
 }
 
 /// A protocol module's list of scenarios.
@@ -88,13 +135,24 @@ pub fn job(
     wire_bytes: fn(&Settings) -> usize,
     run: Run,
 ) -> Job {
-    Job { protocol, scenario: scenario.into(), kind, wire_bytes, run }
+    Job {
+        protocol,
+        scenario: scenario.into(),
+        kind,
+        wire_bytes,
+        run,
+        via: Via::Direct,
+        transport: Transport::Tcp,
+        reference: false,
+    }
 }
 
 /// The selected protocols' jobs, floor first.
 pub fn jobs(settings: &Settings, only: &[String]) -> Vec<Job> {
     ALL.iter()
-        .filter(|(name, _)| *name == "floor" || only.is_empty() || only.iter().any(|o| o == name))
-        .flat_map(|(_, jobs)| jobs(settings))
+        .filter(|(name, _, _)| {
+            *name == "floor" || only.is_empty() || only.iter().any(|o| o == name)
+        })
+        .flat_map(|(_, via, jobs)| jobs(settings).into_iter().map(|job| Job { via: *via, ..job }))
         .collect()
 }

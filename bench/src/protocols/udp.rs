@@ -67,9 +67,11 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
     use Kind::{FixedRate, Sequential};
     let rate = settings.rate;
     vec![
-        job("udp", "reading echo", Sequential, wire_bytes, |s| Box::pin(latency(s, false))),
+        job("udp", "reading echo", Sequential, wire_bytes, |s| Box::pin(latency(s, false)))
+            .over_udp(),
         job("udp", format!("reading echo @{rate}/s"), FixedRate, wire_bytes, |s| {
             Box::pin(latency(s, true))
-        }),
+        })
+        .over_udp(),
     ]
 }

@@ -73,7 +73,7 @@ pub async fn pipelined(settings: &Settings) -> anyhow::Result<Measurement> {
 
 /// This protocol's scenarios, in the order the report lists them.
 pub fn jobs(settings: &Settings) -> Vec<Job> {
-    use Kind::{FixedRate, Sequential, Throughput};
+    use Kind::{FixedRate, Pipelined, Sequential};
     let rate = settings.rate;
     vec![
         job("websocket", "say → own broadcast", Sequential, wire_bytes, |s| {
@@ -82,7 +82,7 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         job("websocket", format!("say @{rate}/s"), FixedRate, wire_bytes, |s| {
             Box::pin(latency(s, true))
         }),
-        job("websocket", "say, pipelined (64 in flight)", Throughput, wire_bytes, |s| {
+        job("websocket", "say, pipelined (64 in flight)", Pipelined, wire_bytes, |s| {
             Box::pin(pipelined(s))
         }),
     ]
