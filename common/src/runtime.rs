@@ -20,11 +20,14 @@ pub fn init_tracing() {
 /// uses: `cannot listen on 127.0.0.1:3000: Address already in use (os error 98); stop what
 /// uses it or pick another address with --addr`.
 pub async fn listen(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.map_err(|error| {
-        anyhow::anyhow!(
-            "cannot listen on {addr}: {error}; stop what uses it or pick another address with --addr"
-        )
-    })
+    TcpListener::bind(addr).await.map_err(|error| cannot_listen(addr, &error))
+}
+
+/// The error of [`listen`], for servers that bind something else (a UDP socket, a broker).
+pub fn cannot_listen(addr: SocketAddr, error: &std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot listen on {addr}: {error}; stop what uses it or pick another address with --addr"
+    )
 }
 
 /// Completes on Ctrl-C, or on SIGTERM (what `kill`, systemd and Docker send).

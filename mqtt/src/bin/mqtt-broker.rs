@@ -37,12 +37,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let config = mqtt::broker::Config { max_payload_bytes: args.max_payload, ..Default::default() };
     let addr = tokio::task::spawn_blocking(move || mqtt::broker::start(args.addr, &config))
         .await?
-        .map_err(|error| {
-            anyhow::anyhow!(
-                "cannot listen on {}: {error}; stop what uses it or pick another address with --addr",
-                args.addr
-            )
-        })?;
+        .map_err(|error| common::runtime::cannot_listen(args.addr, &error))?;
     println!("listening on {addr}");
     common::runtime::shutdown_signal().await;
     println!("shutting down");

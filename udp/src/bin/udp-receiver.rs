@@ -43,11 +43,9 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let addr = args.addr.addr;
-    let socket = UdpSocket::bind(addr).await.map_err(|error| {
-        anyhow::anyhow!(
-            "cannot listen on {addr}: {error}; stop what uses it or pick another address with --addr"
-        )
-    })?;
+    let socket = UdpSocket::bind(addr)
+        .await
+        .map_err(|error| common::runtime::cannot_listen(addr, &error))?;
     println!("listening on {}", socket.local_addr()?);
 
     let options = ReceiverOptions {
