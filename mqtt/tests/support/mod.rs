@@ -3,9 +3,11 @@
 #![allow(dead_code)]
 
 use mqtt::MqttAddr;
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A fresh embedded broker on a free port.
@@ -26,8 +28,18 @@ pub fn unique(name: &str) -> String {
     format!("{name}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
+/// A port nothing listens on and that no other test of this process was given: the tests run
+/// in parallel, and the kernel may hand a port just released to the next `bind(0)`. Two
+/// brokers on one port would be one broker, killed by whichever test ends first.
 pub fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port()
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    loop {
+        let port =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port();
+        if GIVEN.lock().unwrap().insert(port) {
+            return port;
+        }
+    }
 }
 
 /// A Mosquitto of the test's own, on a free port; killed when dropped.
@@ -88,6 +100,9 @@ impl Mosquitto {
             .unwrap_or_else(|e| panic!("needs mosquitto ({binary}, or set MOSQUITTO): {e}"));
         self.child = Some(child);
         wait_for_port(self.addr.port);
+        // The port answering is not proof enough: it must be this broker that answers.
+        let exited = self.child.as_mut().and_then(|child| child.try_wait().unwrap());
+        assert!(exited.is_none(), "mosquitto on port {} exited: {exited:?}", self.addr.port);
     }
 }
 
