@@ -18,6 +18,7 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection};
 use std::future::Future;
+use std::time::Duration;
 
 /// Unacknowledged orders one consumer may hold. Small enough that a slow consumer does not
 /// hoard work its peers could do, large enough to hide the network round trip.
@@ -43,6 +44,12 @@ pub struct ConsumeStats {
     pub dead_lettered: u64,
 }
 
+/// How long an ack or reject may take to be handed to the connection. It completes once its
+/// frame is written, so only a connection that is gone keeps it waiting; lapin 4.12 can then
+/// leave it waiting for ever (an ack queued in the instant the connection fails is never
+/// answered), so after this the consumer gives the connection up, like a lost one.
+pub const SETTLE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Why consuming stopped before the shutdown signal.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsumeError {
@@ -50,6 +57,8 @@ pub enum ConsumeError {
     Cancelled(String),
     #[error(transparent)]
     Amqp(#[from] lapin::Error),
+    #[error("an acknowledgement was not sent within {SETTLE_TIMEOUT:?}: the connection is gone")]
+    Stalled,
 }
 
 /// One registered consumer on the work queue; deliveries start flowing once it exists.
@@ -125,7 +134,7 @@ impl OrderConsumer {
             // redeliver the message, and the next `consumer.next()` reports the error.
             match verdict {
                 Ok(()) => {
-                    if delivery.ack(BasicAckOptions::default()).await? {
+                    if settle(delivery.ack(BasicAckOptions::default())).await? {
                         self.stats.processed += 1;
                     }
                 }
@@ -135,7 +144,7 @@ impl OrderConsumer {
                         "dead-lettering a message: {reason}"
                     );
                     // requeue: false hands the message to the queue's dead-letter exchange.
-                    if delivery.reject(BasicRejectOptions { requeue: false }).await? {
+                    if settle(delivery.reject(BasicRejectOptions { requeue: false })).await? {
                         self.stats.dead_lettered += 1;
                     }
                 }
@@ -149,6 +158,16 @@ impl OrderConsumer {
     /// What this consumer has done so far, also after [`OrderConsumer::run`] failed.
     pub fn stats(&self) -> ConsumeStats {
         self.stats
+    }
+}
+
+/// An ack or reject, bounded by [`SETTLE_TIMEOUT`].
+async fn settle(
+    acknowledgement: impl Future<Output = lapin::Result<bool>>,
+) -> Result<bool, ConsumeError> {
+    match tokio::time::timeout(SETTLE_TIMEOUT, acknowledgement).await {
+        Ok(settled) => Ok(settled?),
+        Err(_) => Err(ConsumeError::Stalled),
     }
 }
 

@@ -101,7 +101,7 @@ async fn consume(mut connection: Connection, args: &Args) -> anyhow::Result<()> 
         match outcome {
             Ok(_) => break,
             Err(err @ ConsumeError::Cancelled(_)) => tracing::warn!("{err}; starting again"),
-            Err(ConsumeError::Amqp(err)) => {
+            Err(err @ (ConsumeError::Amqp(_) | ConsumeError::Stalled)) => {
                 tracing::warn!("lost the broker: {err}; reconnecting");
                 match reconnect(&args.broker.addr, shutdown.as_mut()).await {
                     Some(fresh) => connection = fresh,
