@@ -49,14 +49,14 @@ pub fn latency(rows: &[Row]) -> String {
     let lines = rows
         .iter()
         .filter(|r| r.protocol == "floor" && r.kind == Kind::Sequential)
-        .filter_map(|r| Some(Line { label: r.scenario.clone(), value: r.headline()? }))
+        .filter_map(reference_line)
         .collect();
     let title = "Sequential round trip: p50 bar, p99 whisker (log scale, lower is better)";
     render(title, &groups, lines, duration)
 }
 
 /// Operations per second: request/response, pipelined or streaming, brokered; the floor's
-/// throughput as a line.
+/// throughput and the load generators' ceilings as lines.
 pub fn throughput(rows: &[Row]) -> String {
     let bar = |row: &Row| {
         let value = row.headline()?;
@@ -83,14 +83,23 @@ pub fn throughput(rows: &[Row]) -> String {
     ];
     let lines = rows
         .iter()
-        .filter(|r| r.protocol == "floor" && r.kind == Kind::Throughput)
-        .filter_map(|r| Some(Line { label: r.scenario.clone(), value: r.headline()? }))
+        .filter(|r| {
+            (r.protocol == "floor" && r.kind == Kind::Throughput) || r.protocol == "generator"
+        })
+        .filter_map(reference_line)
         .collect();
     render("Throughput, operations/s (log scale, higher is better)", &groups, lines, rate)
 }
 
+/// A row drawn as a bar: not a floor, not a load generator's ceiling.
 fn is(row: &Row, kind: Kind, via: Via) -> bool {
-    row.protocol != "floor" && row.kind == kind && row.via == via
+    !matches!(row.protocol, "floor" | "generator") && row.kind == kind && row.via == via
+}
+
+/// A floor or a generator's ceiling, as a dashed line named under the axis.
+fn reference_line(row: &Row) -> Option<Line> {
+    let what = if row.protocol == "generator" { "load generator ceiling" } else { "floor" };
+    Some(Line { label: format!("{what}: {}", row.scenario), value: row.headline()? })
 }
 
 fn label(row: &Row) -> String {
@@ -274,7 +283,7 @@ fn render(title: &str, groups: &[Group], lines: Vec<Line>, format: fn(f64) -> St
         );
         let _ = writeln!(
             svg,
-            r#"<text x="{plot_left}" y="{legend_y}" fill="{color}">- - floor: {} = {}</text>"#,
+            r#"<text x="{plot_left}" y="{legend_y}" fill="{color}">- - {} = {}</text>"#,
             escape(&line.label),
             escape(&value)
         );
@@ -329,6 +338,7 @@ mod tests {
             wire_bytes: 64,
             measurement,
             vs_floor: None,
+            cpu: None,
         }
     }
 
@@ -385,6 +395,13 @@ mod tests {
                 Via::Broker,
                 159,
             ),
+            throughput_row(
+                "generator",
+                "HTTP/1.1 GET → canned 200 OK, 64 connections",
+                Kind::Throughput,
+                Via::Direct,
+                120_000,
+            ),
         ];
         let svg = throughput(&rows);
         for (label, value) in [
@@ -396,6 +413,10 @@ mod tests {
             assert!(svg.contains(&format!(">{value}<")), "no value {value} for {label}");
         }
         assert!(svg.contains("floor: TCP ping-pong, blocking, 4 connections = 240k/s"));
+        assert!(svg.contains(
+            "load generator ceiling: HTTP/1.1 GET → canned 200 OK, 64 connections = 120k/s"
+        ));
+        assert!(!svg.contains(">generator HTTP"), "a ceiling is not a bar");
         let order = ["request/response", "pipelined or streaming", "through a broker"]
             .map(|title| svg.find(title).expect("every group"));
         assert!(order.is_sorted(), "groups in order");

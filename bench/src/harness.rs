@@ -7,10 +7,13 @@
 //!   therefore shows up in every request it delayed, instead of being hidden by the client
 //!   politely waiting (coordinated omission).
 //! - **Throughput:** several clients, each doing sequential round trips, run concurrently for
-//!   the duration; completed operations per second.
+//!   the duration; completed operations per second, and the CPU time each side spent meanwhile.
 
+use crate::cpu;
 use hdrhistogram::Histogram;
+use std::sync::Mutex;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// The knobs every scenario obeys.
@@ -154,6 +157,49 @@ pub fn latency_origin<I: PartialOrd + Copy>(previous_done: I, scheduled: I, sent
     if previous_done > scheduled { scheduled } else { sent }
 }
 
+/// The measured part of a throughput run: from the end of the warm-up, for
+/// `settings.duration`. Starting one also has the CPU time both sides spend inside it read at
+/// its two ends, for [`window_cpu`].
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub measure_from: Instant,
+    pub stop_at: Instant,
+}
+
+/// The CPU reading of the last [`Window`] started, until [`window_cpu`] takes it.
+static WINDOW_CPU: Mutex<Option<JoinHandle<Option<cpu::Spent>>>> = Mutex::new(None);
+
+impl Window {
+    /// Starts the warm-up now. Must be called on the clients' runtime.
+    pub fn start(settings: &Settings) -> Self {
+        let measure_from = Instant::now() + settings.warmup;
+        let stop_at = measure_from + settings.duration;
+        let reading = tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from).await;
+            let before = cpu::now()?;
+            tokio::time::sleep_until(stop_at).await;
+            Some(cpu::now()? - before)
+        });
+        if let Some(earlier) = WINDOW_CPU.lock().unwrap_or_else(|e| e.into_inner()).replace(reading)
+        {
+            earlier.abort();
+        }
+        Self { measure_from, stop_at }
+    }
+
+    /// Whether an operation seen at `now` is counted: `None` once the window is over.
+    pub fn counts(&self, now: Instant) -> Option<bool> {
+        (now < self.stop_at).then_some(now >= self.measure_from)
+    }
+}
+
+/// The CPU time the server's and the clients' threads spent during the last [`Window`] of the
+/// job that just ran; `None` if it used none (latency rows, brokers, threads of its own).
+pub async fn window_cpu() -> Option<cpu::Spent> {
+    let reading = WINDOW_CPU.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+    reading.await.ok().flatten()
+}
+
 /// Each client does sequential round trips, all clients at once, for the duration.
 pub async fn throughput<C>(
     settings: &Settings,
@@ -161,21 +207,14 @@ pub async fn throughput<C>(
     round_trip: impl AsyncFn(&mut C) -> anyhow::Result<()>,
 ) -> anyhow::Result<Measurement> {
     let round_trip = &round_trip;
-    let warm_until = Instant::now() + settings.warmup;
-    let measure_from = warm_until;
-    let stop_at = warm_until + settings.duration;
+    let window = Window::start(settings);
     let runs = clients.into_iter().map(|mut client| async move {
         let mut done = 0u64;
-        loop {
-            let now = Instant::now();
-            if now >= stop_at {
-                return anyhow::Ok(done);
-            }
+        while let Some(counted) = window.counts(Instant::now()) {
             round_trip(&mut client).await?;
-            if now >= measure_from {
-                done += 1;
-            }
+            done += u64::from(counted);
         }
+        anyhow::Ok(done)
     });
     let counts = futures_util::future::try_join_all(runs).await?;
     Ok(Measurement::Throughput { operations: counts.iter().sum(), elapsed: settings.duration })

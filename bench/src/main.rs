@@ -7,22 +7,30 @@
 //! cargo run --release -p bench -- --only tcp,udp --duration 10 --payload 256
 //! ```
 //!
-//! Prints a table, and writes `report.md`, `latency.svg` and `throughput.svg` to
+//! Prints a table (latency, throughput, CPU per operation and which side was busy), wrk's
+//! numbers beside the bench's own, the memory of idle connections, and a verdict per target
+//! from interleaved repetitions; writes `report.md`, `latency.svg` and `throughput.svg` to
 //! `target/bench/`. How each number is made: see `harness.rs` and bench/README.md.
 
 mod chart;
+mod cpu;
 mod harness;
+mod idle;
+mod load;
 mod protocols;
 mod report;
 mod targets;
+mod wrk;
 
 use anyhow::Context;
 use clap::Parser;
 use harness::Settings;
 use indicatif::{ProgressBar, ProgressStyle};
+use protocols::Job;
 use report::Row;
 use std::path::PathBuf;
 use std::time::Duration;
+use targets::{TARGETS, Target, Verdict};
 
 /// Measure every example protocol side by side.
 #[derive(Debug, Parser)]
@@ -47,9 +55,15 @@ struct Args {
     /// Concurrent clients in the throughput runs.
     #[arg(long, default_value_t = 4)]
     connections: usize,
+    /// Interleaved repetitions of each target's two scenarios (default 3; --quick: 1).
+    #[arg(long, value_name = "N")]
+    repetitions: Option<usize>,
     /// Where to write the report and charts (default: target/bench/).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Internal: measure one protocol's idle connections in this process (idle.rs).
+    #[arg(long, hide = true, value_name = "PROTOCOL")]
+    idle: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -58,7 +72,7 @@ fn main() -> anyhow::Result<()> {
     // two-core machine each side has a core, as two processes would.
     let servers = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
-        .thread_name("bench-server")
+        .thread_name(cpu::SERVER_THREAD)
         .enable_all()
         .build()?;
     // The clients' runtime runs on this very thread: `block_on` of a current-thread runtime
@@ -81,33 +95,31 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> anyhow::Result<()> {
         connections: args.connections.max(1),
         server,
     };
+    if let Some(protocol) = &args.idle {
+        return idle::measure_one(&settings, protocol).await;
+    }
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; run with --release for meaningful numbers");
     }
 
     let jobs = protocols::jobs(&settings, &args.only);
-    let progress = ProgressBar::new(jobs.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
-            .expect("a valid progress template"),
-    );
+    let repetitions = args.repetitions.unwrap_or(if args.quick { 1 } else { 3 });
+    // The targets' repetitions are shorter than the table's scenarios: there are many of them.
+    let verdict_settings = Settings {
+        warmup: settings.warmup.min(Duration::from_millis(500)),
+        duration: settings.duration.min(Duration::from_secs(2)),
+        ..settings.clone()
+    };
+    let progress = ProgressBar::new((jobs.len() + 2 * repetitions * TARGETS.len()) as u64)
+        .with_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+                .expect("a valid progress template"),
+        );
 
     let mut rows: Vec<Row> = Vec::new();
     for job in &jobs {
         progress.set_message(format!("{} {}", job.protocol, job.scenario));
-        let measurement = (job.run)(&settings)
-            .await
-            .with_context(|| format!("{} {}", job.protocol, job.scenario))?;
-        let mut row = Row {
-            protocol: job.protocol,
-            scenario: job.scenario.clone(),
-            kind: job.kind,
-            via: job.via,
-            transport: job.transport,
-            reference: job.reference,
-            wire_bytes: (job.wire_bytes)(&settings),
-            measurement,
-            vs_floor: None,
-        };
+        let mut row = run_job(job, &settings).await?;
         row.vs_floor = rows
             .iter()
             .find(|floor| {
@@ -119,12 +131,27 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> anyhow::Result<()> {
         rows.push(row);
         progress.inc(1);
     }
+    progress.set_message("wrk");
+    let cross_checks = wrk::cross_check(&settings, &rows).await?;
+    progress.set_message(format!("{} idle connections per server", idle::IDLE_CONNECTIONS));
+    let idle_costs = idle::measure_all(&args.only)?;
+    let mut verdicts = Vec::new();
+    for target in TARGETS {
+        progress.set_message(format!("target: {}", target.label));
+        verdicts.push(verdict(target, &jobs, &verdict_settings, repetitions).await?);
+        progress.inc(2 * repetitions as u64);
+    }
     progress.finish_and_clear();
 
-    let checks = targets::checks(&rows);
     println!("{}", report::table(&rows));
-    for check in &checks {
-        println!("{:<12} {} (measured {})", check.verdict(), check.target, check.measured);
+    match &cross_checks {
+        Some(checks) => checks.iter().for_each(|check| println!("{}", check.line())),
+        None => println!("wrk is not installed: no cross-check (Debian: apt-get install wrk)"),
+    }
+    println!("\n{}", report::idle_table(&idle_costs));
+    println!("Targets, {repetitions} interleaved repetition(s) each:");
+    for verdict in &verdicts {
+        println!("{}", verdict.line());
     }
 
     let out = match args.out {
@@ -133,22 +160,71 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let described = format!(
-        "warm-up {:?}, {:?} per scenario, {} B payload, fixed rate {}/s, {} connections{}",
+        "warm-up {:?}, {:?} per scenario, {} B payload, fixed rate {}/s, {} connections, \
+         {repetitions} repetition(s) of {:?} per target{}",
         settings.warmup,
         settings.duration,
         settings.payload,
         settings.rate,
         settings.connections,
+        verdict_settings.duration,
         if args.quick { " (--quick)" } else { "" }
     );
-    std::fs::write(
-        out.join("report.md"),
-        report::markdown(&rows, &checks, &machine(), &described),
-    )?;
+    let report = report::Report {
+        rows: &rows,
+        cross_checks: cross_checks.as_deref(),
+        idle: &idle_costs,
+        verdicts: &verdicts,
+        machine: &machine(),
+        settings: &described,
+    };
+    std::fs::write(out.join("report.md"), report.markdown())?;
     std::fs::write(out.join("latency.svg"), chart::latency(&rows))?;
     std::fs::write(out.join("throughput.svg"), chart::throughput(&rows))?;
     println!("\nreport: {}", out.join("report.md").display());
     Ok(())
+}
+
+/// Runs one scenario: its row, without the comparison with its floor.
+async fn run_job(job: &Job, settings: &Settings) -> anyhow::Result<Row> {
+    let measurement =
+        (job.run)(settings).await.with_context(|| format!("{} {}", job.protocol, job.scenario))?;
+    // Through a broker the server is another process: its CPU is not ours to read.
+    let cpu = harness::window_cpu().await.filter(|_| job.via == protocols::Via::Direct);
+    Ok(Row {
+        protocol: job.protocol,
+        scenario: job.scenario.clone(),
+        kind: job.kind,
+        via: job.via,
+        transport: job.transport,
+        reference: job.reference,
+        wire_bytes: (job.wire_bytes)(settings),
+        measurement,
+        vs_floor: None,
+        cpu,
+    })
+}
+
+/// A target's two scenarios in turn, `repetitions` times.
+async fn verdict(
+    target: &Target,
+    jobs: &[Job],
+    settings: &Settings,
+    repetitions: usize,
+) -> anyhow::Result<Verdict> {
+    let mut verdict = Verdict { target: *target, ratios: Vec::new(), skipped: None };
+    let (Some(a), Some(b)) = (target.a.find(jobs), target.b.find(jobs)) else {
+        return Ok(verdict);
+    };
+    for _ in 0..repetitions {
+        let (a, b) = (run_job(a, settings).await?, run_job(b, settings).await?);
+        if let Some(why) = [&a, &b].iter().find_map(|row| row.skipped()) {
+            verdict.skipped = Some(why.to_owned());
+            break;
+        }
+        verdict.ratios.extend(targets::ratio(&a, &b));
+    }
+    Ok(verdict)
 }
 
 /// `target/bench/`, found from this executable's own path (`target/<profile>/bench`).

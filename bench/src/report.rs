@@ -1,8 +1,11 @@
 //! The results: a table on stdout, a Markdown report and SVG charts under `target/bench/`.
 
+use crate::cpu;
 use crate::harness::Measurement;
+use crate::idle::{IDLE_CONNECTIONS, IdleCost};
 use crate::protocols::{Kind, Transport, Via};
-use crate::targets::Check;
+use crate::targets::Verdict;
+use crate::wrk::CrossCheck;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -21,6 +24,9 @@ pub struct Row {
     /// This result relative to its reference floor (same kind, same transport): latency ÷
     /// floor latency, or throughput ÷ floor throughput.
     pub vs_floor: Option<f64>,
+    /// CPU time each side spent during a throughput row's measured window, where the bench's
+    /// own threads are the server and the client.
+    pub cpu: Option<cpu::Spent>,
 }
 
 impl Row {
@@ -36,6 +42,14 @@ impl Row {
         self.protocol != "floor" && self.kind.is_latency() && self.vs_floor.is_some_and(|r| r < 1.0)
     }
 
+    /// Why the scenario could not run, if it could not.
+    pub fn skipped(&self) -> Option<&str> {
+        match &self.measurement {
+            Measurement::Skipped(why) => Some(why),
+            Measurement::Latency(_) | Measurement::Throughput { .. } => None,
+        }
+    }
+
     /// The number the row is compared on: p50 in ns, or operations per second; `None` when
     /// the scenario was skipped.
     pub fn headline(&self) -> Option<f64> {
@@ -47,7 +61,25 @@ impl Row {
     }
 }
 
-fn cells(row: &Row) -> [String; 8] {
+impl Row {
+    /// The server's CPU time per operation (user + system, all of its threads).
+    pub fn server_cpu_per_op(&self) -> Option<Duration> {
+        let Measurement::Throughput { operations, .. } = self.measurement else { return None };
+        (operations > 0).then(|| {
+            self.cpu.map(|cpu| cpu.server / u32::try_from(operations).unwrap_or(u32::MAX))
+        })?
+    }
+
+    /// How busy each side was during the window: CPU time ÷ wall time (1.0 = one full core).
+    pub fn busy(&self) -> Option<(f64, f64)> {
+        let Measurement::Throughput { elapsed, .. } = self.measurement else { return None };
+        let cpu = self.cpu?;
+        let wall = elapsed.as_secs_f64();
+        Some((cpu.server.as_secs_f64() / wall, cpu.client.as_secs_f64() / wall))
+    }
+}
+
+fn cells(row: &Row) -> [String; COLUMNS] {
     let skipped = matches!(row.measurement, Measurement::Skipped(_));
     let time =
         |q| row.p(q).map_or(if skipped { "skipped" } else { "-" }.into(), |d| format!("{d:.1?}"));
@@ -59,6 +91,10 @@ fn cells(row: &Row) -> [String; 8] {
         time(0.99),
         time(0.999),
         row.measurement.per_second().map_or("-".into(), |r| format!("{r:.0}")),
+        row.server_cpu_per_op().map_or("-".into(), |d| format!("{:.1}µs", d.as_secs_f64() * 1e6)),
+        row.busy().map_or("-".into(), |(server, client)| {
+            format!("{:.0}% / {:.0}%", server * 100.0, client * 100.0)
+        }),
         match row.vs_floor {
             None => "-".into(),
             Some(ratio) if row.below_floor() => format!("{ratio:.2}× BELOW FLOOR"),
@@ -83,14 +119,25 @@ pub fn below_floor(rows: &[Row]) -> Vec<String> {
         .collect()
 }
 
-const HEADERS: [&str; 8] =
-    ["protocol", "scenario", "request", "p50", "p99", "p99.9*", "ops/s", "vs floor"];
+const COLUMNS: usize = 10;
+const HEADERS: [&str; COLUMNS] = [
+    "protocol",
+    "scenario",
+    "request",
+    "p50",
+    "p99",
+    "p99.9*",
+    "ops/s",
+    "srv CPU/op",
+    "busy s/c",
+    "vs floor",
+];
 
 pub fn table(rows: &[Row]) -> String {
-    let all: Vec<[String; 8]> =
+    let all: Vec<[String; COLUMNS]> =
         std::iter::once(HEADERS.map(String::from)).chain(rows.iter().map(cells)).collect();
     let widths: Vec<usize> =
-        (0..8).map(|c| all.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        (0..COLUMNS).map(|c| all.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for row in &all {
         for (c, cell) in row.iter().enumerate() {
@@ -111,26 +158,84 @@ pub fn table(rows: &[Row]) -> String {
     for bug in below_floor(rows) {
         out += &format!("{bug}\n");
     }
-    out + "* p99.9 is noisy on a shared machine. vs floor: latency ÷ the busy-poll floor of the \
-           same transport and kind, or throughput ÷ the floor's throughput.\n"
+    out + "* p99.9 is noisy on a shared machine. srv CPU/op: the server's CPU time (user + \
+           system) per operation; busy s/c: CPU time ÷ wall time of the server and of the \
+           client (100% = one core), which says which side limits a throughput row. vs floor: \
+           latency ÷ the busy-poll floor of the same transport and kind, or throughput ÷ the \
+           floor's throughput.\n"
 }
 
-pub fn markdown(rows: &[Row], checks: &[Check], machine: &str, settings: &str) -> String {
-    let mut out = String::from("# Benchmark report\n\n");
-    let _ = writeln!(out, "Machine: {machine}  \nSettings: {settings}\n");
-    let _ = writeln!(out, "| {} |", HEADERS.join(" | "));
-    let _ = writeln!(out, "|{}", " --- |".repeat(HEADERS.len()));
-    for row in rows {
-        let _ = writeln!(out, "| {} |", cells(row).join(" | "));
+/// Idle connections: what each server holds per connection.
+pub fn idle_table(costs: &[IdleCost]) -> String {
+    let mut out = format!(
+        "Server memory per idle connection ({IDLE_CONNECTIONS} held, resident-size growth):\n"
+    );
+    for cost in costs {
+        let _ = writeln!(
+            out,
+            "  {:<10} {:>8}  (each sent {})",
+            cost.protocol,
+            bytes(cost.bytes_per_connection),
+            cost.sent
+        );
     }
-    let _ = writeln!(out, "\n*p99.9 is noisy on a shared machine.\n");
-    for bug in below_floor(rows) {
-        let _ = writeln!(out, "**{bug}**\n");
+    out
+}
+
+fn bytes(value: f64) -> String {
+    if value >= 1024.0 { format!("{:.1} KiB", value / 1024.0) } else { format!("{value:.0} B") }
+}
+
+/// Everything one run found, for `report.md`.
+pub struct Report<'a> {
+    pub rows: &'a [Row],
+    pub cross_checks: Option<&'a [CrossCheck]>,
+    pub idle: &'a [IdleCost],
+    pub verdicts: &'a [Verdict],
+    pub machine: &'a str,
+    pub settings: &'a str,
+}
+
+impl Report<'_> {
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("# Benchmark report\n\n");
+        let _ = writeln!(out, "Machine: {}  \nSettings: {}\n", self.machine, self.settings);
+        let _ = writeln!(out, "| {} |", HEADERS.join(" | "));
+        let _ = writeln!(out, "|{}", " --- |".repeat(HEADERS.len()));
+        for row in self.rows {
+            let _ = writeln!(out, "| {} |", cells(row).join(" | "));
+        }
+        let _ = writeln!(
+            out,
+            "\n*p99.9 is noisy on a shared machine. srv CPU/op: the server's CPU time per \
+             operation; busy s/c: server and client CPU time ÷ wall time (100% = one core).\n"
+        );
+        for bug in below_floor(self.rows) {
+            let _ = writeln!(out, "**{bug}**\n");
+        }
+        let _ = writeln!(out, "## Cross-check with wrk\n");
+        match self.cross_checks {
+            Some(checks) => {
+                let _ = writeln!(out, "```text");
+                for check in checks {
+                    let _ = writeln!(out, "{}", check.line());
+                }
+                let _ = writeln!(out, "```\n");
+            }
+            None => out += "wrk was not installed.\n\n",
+        }
+        let _ = writeln!(out, "## Idle connections\n\n```text\n{}```\n", idle_table(self.idle));
+        let _ = writeln!(out, "## Targets\n");
+        let _ = writeln!(out, "| target | A ÷ B per repetition | verdict |\n| --- | --- | --- |");
+        for verdict in self.verdicts {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                verdict.target.text(),
+                verdict.measured(),
+                verdict.word()
+            );
+        }
+        out + "\n![p50 latency](latency.svg)\n\n![throughput](throughput.svg)\n"
     }
-    let _ = writeln!(out, "## Targets\n");
-    let _ = writeln!(out, "| target | measured | met |\n| --- | --- | --- |");
-    for check in checks {
-        let _ = writeln!(out, "| {} | {} | {} |", check.target, check.measured, check.verdict());
-    }
-    out + "\n![p50 latency](latency.svg)\n\n![throughput](throughput.svg)\n"
 }

@@ -4,6 +4,7 @@
 
 use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
+use crate::load::{self, HttpCall, IN_FLIGHT};
 use graphql::client::{GraphqlClient, USER_QUERY};
 use graphql::server::{self, Config};
 use std::net::SocketAddr;
@@ -19,7 +20,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
     head.len() + body.len()
 }
 
-async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let addr = "127.0.0.1:0".parse()?;
         let (addr, _server) =
@@ -42,23 +43,18 @@ pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Mea
     }
 }
 
-/// `settings.connections` clients, each with its own connection pool.
+/// The HTTP/1.1 load generator posting the `user(id: 1)` query.
 pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
-    let addr = start(settings).await?;
-    let clients = (0..settings.connections)
-        .map(|_| GraphqlClient::new(addr))
-        .collect::<Result<Vec<_>, _>>()?;
-    harness::throughput(settings, clients, async |client| {
-        client.user(1).await?;
-        Ok(())
-    })
-    .await
+    let body = format!("{{\"query\":\"{USER_QUERY}\",\"variables\":{{\"id\":\"1\"}}}}");
+    let call = HttpCall::post(graphql::HTTP_PATH, "application/json", body, "Ada Lovelace")
+        .with_header("accept", "application/graphql-response+json, application/json");
+    load::http1(settings, start(settings).await?, &call).await
 }
 
 /// This protocol's scenarios, in the order the report lists them.
 pub fn jobs(settings: &Settings) -> Vec<Job> {
     use Kind::{FixedRate, Sequential, Throughput};
-    let n = settings.connections;
+    let n = IN_FLIGHT;
     let rate = settings.rate;
     vec![
         job("graphql", "query user(id: 1)", Sequential, wire_bytes, |s| {

@@ -15,7 +15,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
     Message::Request(request).to_bytes().len()
 }
 
-async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let (addr, _server) =
             server::spawn("127.0.0.1:0".parse()?, Config::default(), std::future::pending())

@@ -3,6 +3,7 @@
 
 use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
+use crate::load::{self, HttpCall, IN_FLIGHT};
 use common::UserStore;
 use jsonrpc::ApiClient;
 use jsonrpc::server::{Config, Handlers, serve};
@@ -16,7 +17,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
     REQUEST.len()
 }
 
-async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -36,22 +37,16 @@ pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Mea
     harness::latency(settings, open_loop, round_trip).await
 }
 
+/// The HTTP/1.1 load generator posting `users.get [1]`.
 pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
-    let addr = start(settings).await?;
-    let clients = (0..settings.connections)
-        .map(|_| jsonrpc::client::connect(addr))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    harness::throughput(settings, clients, async |client| {
-        client.get_user(1).await?;
-        Ok(())
-    })
-    .await
+    let call = HttpCall::post("/", "application/json", REQUEST, "Ada Lovelace");
+    load::http1(settings, start(settings).await?, &call).await
 }
 
 /// This protocol's scenarios, in the order the report lists them.
 pub fn jobs(settings: &Settings) -> Vec<Job> {
     use Kind::{FixedRate, Sequential, Throughput};
-    let n = settings.connections;
+    let n = IN_FLIGHT;
     let rate = settings.rate;
     vec![
         job("jsonrpc", "users.get", Sequential, wire_bytes, |s| Box::pin(latency(s, false))),

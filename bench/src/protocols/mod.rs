@@ -6,6 +6,7 @@
 
 mod amqp;
 mod floor;
+mod generator;
 mod graphql;
 mod grpc;
 mod ice;
@@ -14,7 +15,7 @@ mod kafka;
 mod mqtt;
 mod pyro;
 mod remote_objects;
-mod rest;
+pub mod rest;
 mod soap;
 mod tcp;
 mod udp;
@@ -100,6 +101,7 @@ impl std::fmt::Debug for Job {
 /// Every protocol's scenarios, floor first (the others are compared with it).
 pub const ALL: &[(&str, Via, Jobs)] = &[
     ("floor", Via::Direct, floor::jobs),
+    ("generator", Via::Direct, generator::jobs),
     ("udp", Via::Direct, udp::jobs),
     ("tcp", Via::Direct, tcp::jobs),
     ("jsonrpc", Via::Direct, jsonrpc::jobs),
@@ -117,9 +119,12 @@ pub const ALL: &[(&str, Via, Jobs)] = &[
     ("mqtt", Via::Broker, mqtt::jobs),
 ];
 
-/// The protocols `--only` accepts (the floor is always measured).
+/// Rows that are measured whatever `--only` says: what the others are read against.
+const ALWAYS: [&str; 2] = ["floor", "generator"];
+
+/// The protocols `--only` accepts.
 pub fn names() -> Vec<&'static str> {
-    ALL.iter().map(|(name, _, _)| *name).filter(|name| *name != "floor").collect()
+    ALL.iter().map(|(name, _, _)| *name).filter(|name| !ALWAYS.contains(name)).collect()
 }
 
 /// A protocol module's list of scenarios.
@@ -147,12 +152,62 @@ pub fn job(
     }
 }
 
-/// The selected protocols' jobs, floor first.
+/// The selected protocols' jobs, floors and generator ceilings first.
 pub fn jobs(settings: &Settings, only: &[String]) -> Vec<Job> {
     ALL.iter()
         .filter(|(name, _, _)| {
-            *name == "floor" || only.is_empty() || only.iter().any(|o| o == name)
+            ALWAYS.contains(name) || only.is_empty() || only.iter().any(|o| o == name)
         })
         .flat_map(|(_, via, jobs)| jobs(settings).into_iter().map(|job| Job { via: *via, ..job }))
         .collect()
 }
+
+/// A server whose idle connections are measured (idle.rs): how to start it, and what a client
+/// sends before it falls silent.
+pub struct Idle {
+    pub protocol: &'static str,
+    pub start: Start,
+    pub hello: &'static [u8],
+    pub sent: &'static str,
+}
+
+type Start = for<'a> fn(&'a Settings) -> LocalBoxFuture<'a, anyhow::Result<std::net::SocketAddr>>;
+
+/// The HTTP/2 connection preface and an empty SETTINGS frame: what opens every gRPC connection.
+const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+
+const WEBSOCKET_UPGRADE: &[u8] = b"GET /ws HTTP/1.1\r\nhost: 127.0.0.1\r\nupgrade: websocket\r\n\
+    connection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n";
+
+/// The connection-oriented servers, one line each.
+pub const IDLE: &[Idle] = &[
+    Idle { protocol: "tcp", start: |s| Box::pin(tcp::start(s)), hello: b"", sent: "nothing" },
+    Idle {
+        protocol: "jsonrpc",
+        start: |s| Box::pin(jsonrpc::start(s)),
+        hello: b"",
+        sent: "nothing",
+    },
+    Idle { protocol: "xmlrpc", start: |s| Box::pin(xmlrpc::start(s)), hello: b"", sent: "nothing" },
+    Idle { protocol: "rest", start: |s| Box::pin(rest::start(s)), hello: b"", sent: "nothing" },
+    Idle { protocol: "soap", start: |s| Box::pin(soap::start(s)), hello: b"", sent: "nothing" },
+    Idle {
+        protocol: "graphql",
+        start: |s| Box::pin(graphql::start(s)),
+        hello: b"",
+        sent: "nothing",
+    },
+    Idle {
+        protocol: "websocket",
+        start: |s| Box::pin(websocket::start(s)),
+        hello: WEBSOCKET_UPGRADE,
+        sent: "the upgrade to /ws",
+    },
+    Idle {
+        protocol: "grpc",
+        start: |s| Box::pin(grpc::start(s)),
+        hello: HTTP2_PREFACE,
+        sent: "the HTTP/2 preface",
+    },
+    Idle { protocol: "ice", start: |s| Box::pin(ice::start(s)), hello: b"", sent: "nothing" },
+];

@@ -19,7 +19,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
 
 /// Starts the naming service and the objects, registered; returns the naming service's
 /// address. They run until the benchmark process ends.
-async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let stop = CancellationToken::new();
         let listener = TcpListener::bind("127.0.0.1:0").await?;

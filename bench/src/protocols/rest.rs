@@ -1,9 +1,12 @@
 //! The `rest` example: `rest::server` on the server runtime, `RestClient::get_user` as the round
-//! trip (`GET /users/1`); and, for its throughput, a bare hyper server answering the same
-//! request with the same JSON, so the table shows what axum and the example's layers cost.
+//! trip (`GET /users/1`). Throughput comes from the HTTP/1.1 load generator, against the example
+//! and against a bare hyper server answering the same request with the same JSON, so the table
+//! shows what axum and the example's layers cost.
 
+use super::generator::USER_1;
 use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
+use crate::load::{self, HttpCall, IN_FLIGHT};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::service::service_fn;
@@ -19,7 +22,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
     "GET /users/1 HTTP/1.1\r\naccept: */*\r\nhost: 127.0.0.1:3000\r\n\r\n".len()
 }
 
-async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let addr = "127.0.0.1:0".parse()?;
         let (addr, _server) =
@@ -42,34 +45,33 @@ pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Mea
     }
 }
 
-/// `settings.connections` clients, each with its own connection pool, against `addr`.
-async fn get_user_throughput(settings: &Settings, addr: SocketAddr) -> anyhow::Result<Measurement> {
-    let clients =
-        (0..settings.connections).map(|_| RestClient::new(addr)).collect::<Result<Vec<_>, _>>()?;
-    harness::throughput(settings, clients, async |client| {
-        client.get_user(1).await?;
-        Ok(())
-    })
-    .await
+/// What the load generator asks: `GET /users/1`, answered with user 1.
+fn get_user_1() -> HttpCall {
+    HttpCall::get("/users/1", "Ada Lovelace")
 }
 
 pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
-    get_user_throughput(settings, start(settings).await?).await
+    load::http1(settings, start(settings).await?, &get_user_1()).await
 }
 
-/// The same clients against hyper alone: every request gets user 1 as `application/json`.
+/// The same load against hyper alone: every request gets user 1 as `application/json`.
 pub async fn bare_hyper_throughput(settings: &Settings) -> anyhow::Result<Measurement> {
+    load::http1(settings, start_bare_hyper(settings).await?, &get_user_1()).await
+}
+
+/// A hyper server with no router and no layers, on the server runtime.
+pub async fn start_bare_hyper(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         tokio::spawn(bare_hyper(listener));
         anyhow::Ok(addr)
     });
-    get_user_throughput(settings, spawned.await??).await
+    spawned.await?
 }
 
 async fn bare_hyper(listener: TcpListener) {
-    let user = Bytes::from_static(br#"{"id":1,"name":"Ada Lovelace","email":"ada@example.com"}"#);
+    let user = Bytes::from_static(USER_1.as_bytes());
     while let Ok((stream, _)) = listener.accept().await {
         let user = user.clone();
         let service = service_fn(move |_: Request<hyper::body::Incoming>| {
@@ -79,6 +81,7 @@ async fn bare_hyper(listener: TcpListener) {
             async move { response }
         });
         tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
             let io = TokioIo::new(stream);
             let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
         });
@@ -88,7 +91,7 @@ async fn bare_hyper(listener: TcpListener) {
 /// This protocol's scenarios, in the order the report lists them.
 pub fn jobs(settings: &Settings) -> Vec<Job> {
     use Kind::{FixedRate, Sequential, Throughput};
-    let n = settings.connections;
+    let n = IN_FLIGHT;
     let rate = settings.rate;
     vec![
         job("rest", "GET /users/1", Sequential, wire_bytes, |s| Box::pin(latency(s, false))),

@@ -3,6 +3,7 @@
 
 use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
+use crate::load::{self, HttpCall, IN_FLIGHT};
 use soap::Request;
 use soap::client::SoapClient;
 use soap::server::{self, Config};
@@ -13,7 +14,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
     Request::GetUser { id: 1 }.to_envelope().len()
 }
 
-async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let addr = "127.0.0.1:0".parse()?;
         let (addr, _server) =
@@ -32,22 +33,17 @@ pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Mea
     harness::latency(settings, open_loop, round_trip).await
 }
 
-/// `settings.connections` clients, each with its own connection pool.
+/// The HTTP/1.1 load generator posting the `GetUser` envelope.
 pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
-    let addr = start(settings).await?;
-    let clients =
-        (0..settings.connections).map(|_| SoapClient::new(addr)).collect::<Result<Vec<_>, _>>()?;
-    harness::throughput(settings, clients, async |client| {
-        client.get_user(1).await?;
-        Ok(())
-    })
-    .await
+    let envelope = Request::GetUser { id: 1 }.to_envelope();
+    let call = HttpCall::post(soap::PATH, "text/xml; charset=utf-8", envelope, "Ada Lovelace");
+    load::http1(settings, start(settings).await?, &call).await
 }
 
 /// This protocol's scenarios, in the order the report lists them.
 pub fn jobs(settings: &Settings) -> Vec<Job> {
     use Kind::{FixedRate, Sequential, Throughput};
-    let n = settings.connections;
+    let n = IN_FLIGHT;
     let rate = settings.rate;
     vec![
         job("soap", "GetUser", Sequential, wire_bytes, |s| Box::pin(latency(s, false))),

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use tokio::net::UdpSocket;
 use udp::receiver::{self, ReceiverOptions};
 
-async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let options = ReceiverOptions { echo: true, report_every: None };
         let (addr, _receiver) =

@@ -3,7 +3,7 @@
 //! broadcast coming back as the round trip, sequential and pipelined.
 
 use super::{Job, Kind, job};
-use crate::harness::{self, Measurement, Settings};
+use crate::harness::{self, Measurement, Settings, Window};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::time::Instant;
@@ -20,7 +20,7 @@ pub fn wire_bytes(settings: &Settings) -> usize {
     serde_json::to_string(&say).map_or(0, |json| json.len())
 }
 
-async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -56,16 +56,12 @@ pub async fn pipelined(settings: &Settings) -> anyhow::Result<Measurement> {
     for _ in 0..WINDOW {
         client.say(&text).await?;
     }
-    let measure_from = Instant::now() + settings.warmup;
-    let stop_at = measure_from + settings.duration;
+    let window = Window::start(settings);
     let mut operations = 0;
     loop {
         own_message_back(&mut client).await?;
-        let now = Instant::now();
-        if now >= stop_at {
-            break;
-        }
-        operations += u64::from(now >= measure_from);
+        let Some(counted) = window.counts(Instant::now()) else { break };
+        operations += u64::from(counted);
         client.say(&text).await?;
     }
     Ok(Measurement::Throughput { operations, elapsed: settings.duration })

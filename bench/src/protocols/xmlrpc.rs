@@ -3,6 +3,7 @@
 
 use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings};
+use crate::load::{self, HttpCall, IN_FLIGHT};
 use std::net::SocketAddr;
 use xmlrpc::client::Client;
 use xmlrpc::server::{Config, spawn};
@@ -12,7 +13,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
     Client::document("users.get", vec![xmlrpc::dxr::Value::Integer(1)]).map_or(0, |doc| doc.len())
 }
 
-async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
+pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let (addr, _server) =
             spawn(([127, 0, 0, 1], 0).into(), Config::default(), std::future::pending()).await?;
@@ -30,21 +31,17 @@ pub async fn latency(settings: &Settings, open_loop: bool) -> anyhow::Result<Mea
     harness::latency(settings, open_loop, round_trip).await
 }
 
+/// The HTTP/1.1 load generator posting the `users.get(1)` call.
 pub async fn throughput(settings: &Settings) -> anyhow::Result<Measurement> {
-    let addr = start(settings).await?;
-    let clients =
-        (0..settings.connections).map(|_| Client::new(addr)).collect::<Result<Vec<_>, _>>()?;
-    harness::throughput(settings, clients, async |client| {
-        client.get_user(1).await?;
-        Ok(())
-    })
-    .await
+    let document = Client::document("users.get", vec![xmlrpc::dxr::Value::Integer(1)])?;
+    let call = HttpCall::post(xmlrpc::PATH, "text/xml", document, "Ada Lovelace");
+    load::http1(settings, start(settings).await?, &call).await
 }
 
 /// This protocol's scenarios, in the order the report lists them.
 pub fn jobs(settings: &Settings) -> Vec<Job> {
     use Kind::{FixedRate, Sequential, Throughput};
-    let n = settings.connections;
+    let n = IN_FLIGHT;
     let rate = settings.rate;
     vec![
         job("xmlrpc", "users.get", Sequential, wire_bytes, |s| Box::pin(latency(s, false))),
