@@ -76,6 +76,12 @@ pub async fn serve(
             debug!(%peer, "refused: too many connections");
             continue;
         };
+        // Each answer is one small write. With Nagle's algorithm on, every answer after the
+        // first waits for the client's ACK, which a client sending several requests at once
+        // delays by up to 40 ms: pipelined lines ran at ~20 batches a second per connection.
+        if let Err(error) = stream.set_nodelay(true) {
+            debug!(%peer, %error, "could not turn Nagle's algorithm off");
+        }
         let (store, config, stopping) = (store.clone(), Arc::clone(&config), stopping.clone());
         connections.spawn(async move {
             debug!(%peer, "connected");
