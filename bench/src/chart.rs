@@ -335,6 +335,7 @@ mod tests {
             via,
             transport: Transport::Tcp,
             reference: false,
+            load: None,
             wire_bytes: 64,
             measurement,
             vs_floor: None,

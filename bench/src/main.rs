@@ -198,6 +198,7 @@ async fn run_job(job: &Job, settings: &Settings) -> anyhow::Result<Row> {
         via: job.via,
         transport: job.transport,
         reference: job.reference,
+        load: job.load,
         wire_bytes: (job.wire_bytes)(settings),
         measurement,
         vs_floor: None,

@@ -3,7 +3,7 @@
 use crate::cpu;
 use crate::harness::Measurement;
 use crate::idle::{IDLE_CONNECTIONS, IdleCost};
-use crate::protocols::{Kind, Transport, Via};
+use crate::protocols::{Kind, Load, Transport, Via};
 use crate::targets::Verdict;
 use crate::wrk::CrossCheck;
 use std::fmt::Write as _;
@@ -19,6 +19,8 @@ pub struct Row {
     pub transport: Transport,
     /// A floor that the rows of its kind and transport are compared with.
     pub reference: bool,
+    /// The load generator behind a throughput row.
+    pub load: Option<Load>,
     pub wire_bytes: usize,
     pub measurement: Measurement,
     /// This result relative to its reference floor (same kind, same transport): latency ÷
@@ -103,6 +105,28 @@ fn cells(row: &Row) -> [String; COLUMNS] {
     ]
 }
 
+/// How close to its generator's ceiling a row may come and still be limited by the server.
+pub const NEAR_CEILING: f64 = 0.8;
+
+/// Rows within [`NEAR_CEILING`] of their load generator's ceiling: the generator, not the
+/// server, may be what limits them, so the server may be faster than the row says.
+pub fn near_ceiling(rows: &[Row]) -> Vec<String> {
+    let ceiling =
+        |load| rows.iter().find(|r| r.protocol == "generator" && r.load == Some(load))?.headline();
+    rows.iter()
+        .filter(|row| row.protocol != "generator")
+        .filter_map(|row| Some((row, row.headline()? / ceiling(row.load?)?)))
+        .filter(|(_, share)| *share >= NEAR_CEILING)
+        .map(|(row, share)| {
+            format!(
+                "AT THE GENERATOR'S CEILING: {} {} reached {:.2}× of its load generator's \
+                 ceiling; the server may sustain more than this row says",
+                row.protocol, row.scenario, share
+            )
+        })
+        .collect()
+}
+
 /// Rows faster than their floor: each one is a bug of the bench, not a result.
 pub fn below_floor(rows: &[Row]) -> Vec<String> {
     rows.iter()
@@ -157,6 +181,9 @@ pub fn table(rows: &[Row]) -> String {
     }
     for bug in below_floor(rows) {
         out += &format!("{bug}\n");
+    }
+    for note in near_ceiling(rows) {
+        out += &format!("{note}\n");
     }
     out + "* p99.9 is noisy on a shared machine. srv CPU/op: the server's CPU time (user + \
            system) per operation; busy s/c: CPU time ÷ wall time of the server and of the \
@@ -213,6 +240,9 @@ impl Report<'_> {
         for bug in below_floor(self.rows) {
             let _ = writeln!(out, "**{bug}**\n");
         }
+        for note in near_ceiling(self.rows) {
+            let _ = writeln!(out, "**{note}**\n");
+        }
         let _ = writeln!(out, "## Cross-check with wrk\n");
         match self.cross_checks {
             Some(checks) => {
@@ -237,5 +267,55 @@ impl Report<'_> {
             );
         }
         out + "\n![p50 latency](latency.svg)\n\n![throughput](throughput.svg)\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(protocol: &'static str, scenario: &str, per_second: u64, load: Load) -> Row {
+        Row {
+            protocol,
+            scenario: scenario.into(),
+            kind: Kind::Throughput,
+            via: Via::Direct,
+            transport: Transport::Tcp,
+            reference: false,
+            load: Some(load),
+            wire_bytes: 60,
+            measurement: Measurement::Throughput {
+                operations: per_second,
+                elapsed: Duration::from_secs(1),
+            },
+            vs_floor: None,
+            cpu: Some(cpu::Spent {
+                server: Duration::from_millis(900),
+                client: Duration::from_millis(500),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_row_at_its_generators_ceiling_is_called_out() {
+        let rows = [
+            row("generator", "HTTP/1.1 → canned", 100_000, Load::Http1),
+            row("rest", "bare hyper", 85_000, Load::Http1),
+            row("rest", "GET /users/1", 50_000, Load::Http1),
+            row("tcp", "lines", 90_000, Load::TcpLines),
+        ];
+        let notes = near_ceiling(&rows);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("rest bare hyper reached 0.85×"), "{notes:?}");
+    }
+
+    #[test]
+    fn cpu_columns_read_per_operation_and_per_side() {
+        let row = row("rest", "GET /users/1", 50_000, Load::Http1);
+        assert_eq!(row.server_cpu_per_op(), Some(Duration::from_nanos(18_000)));
+        assert_eq!(row.busy(), Some((0.9, 0.5)));
+        let cells = cells(&row);
+        assert_eq!(cells[7], "18.0µs");
+        assert_eq!(cells[8], "90% / 50%");
     }
 }

@@ -24,7 +24,6 @@ impl Pick {
     pub fn find<'a>(&self, jobs: &'a [Job]) -> Option<&'a Job> {
         jobs.iter().find(|job| self.matches(job.protocol, &job.scenario))
     }
-
 }
 
 /// How A ÷ B must come out.

@@ -2,7 +2,7 @@
 //! against a server that does next to nothing, on the same server runtime. A protocol's
 //! throughput row well below its generator's ceiling is limited by the server, not by the load.
 
-use super::{Job, Kind, job};
+use super::{Job, Kind, Load, job};
 use crate::harness::{Measurement, Settings};
 use crate::load::{self, HttpCall, IN_FLIGHT};
 use tokio::net::TcpListener;
@@ -47,10 +47,13 @@ pub fn jobs(_: &Settings) -> Vec<Job> {
     );
     let grpc = format!("gRPC unary → trivial service, {IN_FLIGHT} streams");
     vec![
-        job("generator", http, Throughput, super::rest::wire_bytes, |s| Box::pin(http_ceiling(s))),
-        job("generator", tcp, Pipelined, super::tcp::wire_bytes, |s| Box::pin(tcp_ceiling(s))),
-        job("generator", grpc, Throughput, super::grpc::wire_bytes, |s| {
+        job("generator", http, Throughput, super::rest::wire_bytes, |s| Box::pin(http_ceiling(s)))
+            .loaded_by(Load::Http1),
+        job("generator", tcp, Pipelined, super::tcp::wire_bytes, |s| Box::pin(tcp_ceiling(s)))
+            .loaded_by(Load::TcpLines),
+        job("generator", grpc, Pipelined, super::grpc::wire_bytes, |s| {
             Box::pin(super::grpc::generator_ceiling(s))
-        }),
+        })
+        .loaded_by(Load::GrpcUnary),
     ]
 }

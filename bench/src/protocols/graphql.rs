@@ -2,7 +2,7 @@
 //! round trip (`POST /graphql` with `query User($id: ID!) { user(id: $id) { id name email } }`),
 //! measured like `rest`'s `GET /users/1`, so the two rows show what the GraphQL layer costs.
 
-use super::{Job, Kind, job};
+use super::{Job, Kind, Load, job};
 use crate::harness::{self, Measurement, Settings};
 use crate::load::{self, HttpCall, IN_FLIGHT};
 use graphql::client::{GraphqlClient, USER_QUERY};
@@ -69,6 +69,7 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
             Throughput,
             wire_bytes,
             |s| Box::pin(throughput(s)),
-        ),
+        )
+        .loaded_by(Load::Http1),
     ]
 }

@@ -3,7 +3,7 @@
 //! users streamed back). Unary throughput comes from a load generator on tonic's generated
 //! client, measured against a trivial tonic service too (its ceiling).
 
-use super::{Job, Kind, job};
+use super::{Job, Kind, Load, job};
 use crate::harness::{self, Measurement, Settings, Window};
 use crate::load::IN_FLIGHT;
 use common::UserStore;
@@ -158,7 +158,8 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         }),
         job("grpc", format!("unary GetUser, {IN_FLIGHT} streams"), Pipelined, wire_bytes, |s| {
             Box::pin(unary_throughput(s))
-        }),
+        })
+        .loaded_by(Load::GrpcUnary),
         job("grpc", "streaming LookupUsers, 1 call", Pipelined, wire_bytes, |s| {
             Box::pin(streaming_throughput(s))
         }),

@@ -1,7 +1,7 @@
 //! The `jsonrpc` example: `jsonrpc::server` on the server runtime, the macro-generated
 //! `users.get` call of `jsonrpc::ApiClient` as the round trip (one HTTP POST each).
 
-use super::{Job, Kind, job};
+use super::{Job, Kind, Load, job};
 use crate::harness::{self, Measurement, Settings};
 use crate::load::{self, HttpCall, IN_FLIGHT};
 use common::UserStore;
@@ -55,6 +55,7 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         }),
         job("jsonrpc", format!("users.get, {n} connections"), Throughput, wire_bytes, |s| {
             Box::pin(throughput(s))
-        }),
+        })
+        .loaded_by(Load::Http1),
     ]
 }

@@ -78,6 +78,17 @@ pub struct Job {
     pub transport: Transport,
     /// A floor row that the other rows of its kind and transport are compared with.
     pub reference: bool,
+    /// The load generator that drives this row (or, for the generator's own rows, whose
+    /// ceiling this is).
+    pub load: Option<Load>,
+}
+
+/// The load generators of `load.rs` and `grpc.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    Http1,
+    TcpLines,
+    GrpcUnary,
 }
 
 impl Job {
@@ -89,6 +100,11 @@ impl Job {
     /// The floor that rows of this kind and transport are compared with.
     pub fn reference(self) -> Job {
         Job { reference: true, ..self }
+    }
+
+    /// Driven by `load` (whose ceiling it is, in the generator's own rows).
+    pub fn loaded_by(self, load: Load) -> Job {
+        Job { load: Some(load), ..self }
     }
 }
 
@@ -149,6 +165,7 @@ pub fn job(
         via: Via::Direct,
         transport: Transport::Tcp,
         reference: false,
+        load: None,
     }
 }
 

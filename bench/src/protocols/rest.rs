@@ -4,7 +4,7 @@
 //! shows what axum and the example's layers cost.
 
 use super::generator::USER_1;
-use super::{Job, Kind, job};
+use super::{Job, Kind, Load, job};
 use crate::harness::{self, Measurement, Settings};
 use crate::load::{self, HttpCall, IN_FLIGHT};
 use bytes::Bytes;
@@ -100,13 +100,15 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         }),
         job("rest", format!("GET /users/1, {n} connections"), Throughput, wire_bytes, |s| {
             Box::pin(throughput(s))
-        }),
+        })
+        .loaded_by(Load::Http1),
         job(
             "rest",
             format!("bare hyper, same request, {n} connections"),
             Throughput,
             wire_bytes,
             |s| Box::pin(bare_hyper_throughput(s)),
-        ),
+        )
+        .loaded_by(Load::Http1),
     ]
 }

@@ -1,7 +1,7 @@
 //! The `soap` example: `soap::server` on the server runtime, `SoapClient::get_user` as the
 //! round trip (one HTTP POST of a `GetUser` envelope, a `GetUserResponse` envelope back).
 
-use super::{Job, Kind, job};
+use super::{Job, Kind, Load, job};
 use crate::harness::{self, Measurement, Settings};
 use crate::load::{self, HttpCall, IN_FLIGHT};
 use soap::Request;
@@ -52,6 +52,7 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         }),
         job("soap", format!("GetUser, {n} connections"), Throughput, wire_bytes, |s| {
             Box::pin(throughput(s))
-        }),
+        })
+        .loaded_by(Load::Http1),
     ]
 }

@@ -3,7 +3,7 @@
 //! pipelined.
 
 use super::generator::TCP_CONNECTIONS;
-use super::{Job, Kind, job};
+use super::{Job, Kind, Load, job};
 use crate::harness::{self, Measurement, Settings};
 use crate::load::{self, IN_FLIGHT};
 use std::net::SocketAddr;
@@ -54,6 +54,7 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         job("tcp", format!("ECHO line @{rate}/s"), FixedRate, wire_bytes, |s| {
             Box::pin(latency(s, true))
         }),
-        job("tcp", pipelined_lines, Pipelined, wire_bytes, |s| Box::pin(pipelined(s))),
+        job("tcp", pipelined_lines, Pipelined, wire_bytes, |s| Box::pin(pipelined(s)))
+            .loaded_by(Load::TcpLines),
     ]
 }

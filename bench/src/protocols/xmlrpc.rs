@@ -1,7 +1,7 @@
 //! The `xmlrpc` example: `xmlrpc::server` on the server runtime, `xmlrpc::client::Client`'s
 //! `users.get` as the round trip (one HTTP POST each), beside jsonrpc's rows.
 
-use super::{Job, Kind, job};
+use super::{Job, Kind, Load, job};
 use crate::harness::{self, Measurement, Settings};
 use crate::load::{self, HttpCall, IN_FLIGHT};
 use std::net::SocketAddr;
@@ -50,6 +50,7 @@ pub fn jobs(settings: &Settings) -> Vec<Job> {
         }),
         job("xmlrpc", format!("users.get, {n} connections"), Throughput, wire_bytes, |s| {
             Box::pin(throughput(s))
-        }),
+        })
+        .loaded_by(Load::Http1),
     ]
 }
