@@ -105,23 +105,33 @@ fn cells(row: &Row) -> [String; COLUMNS] {
     ]
 }
 
-/// How close to its generator's ceiling a row may come and still be limited by the server.
-pub const NEAR_CEILING: f64 = 0.8;
+/// A throughput row whose client side was this busy (CPU time ÷ wall time) may be limited by
+/// its client rather than by its server.
+pub const CLIENT_SATURATED: f64 = 0.9;
 
-/// Rows within [`NEAR_CEILING`] of their load generator's ceiling: the generator, not the
-/// server, may be what limits them, so the server may be faster than the row says.
-pub fn near_ceiling(rows: &[Row]) -> Vec<String> {
+/// Throughput rows whose client side was near a full core: there the client (the load
+/// generator, or an example's client) may be what limits the row, and the server may sustain
+/// more than the row says. The generators' own ceiling rows are left out: they measure exactly
+/// that.
+pub fn client_bound(rows: &[Row]) -> Vec<String> {
     let ceiling =
         |load| rows.iter().find(|r| r.protocol == "generator" && r.load == Some(load))?.headline();
     rows.iter()
         .filter(|row| row.protocol != "generator")
-        .filter_map(|row| Some((row, row.headline()? / ceiling(row.load?)?)))
-        .filter(|(_, share)| *share >= NEAR_CEILING)
-        .map(|(row, share)| {
+        .filter_map(|row| Some((row, row.busy()?)))
+        .filter(|(_, (_, client))| *client >= CLIENT_SATURATED)
+        .map(|(row, (server, client))| {
+            let of_ceiling = row
+                .load
+                .and_then(|load| Some(row.headline()? / ceiling(load)?))
+                .map_or(String::new(), |share| format!(", {share:.2}× of its ceiling"));
             format!(
-                "AT THE GENERATOR'S CEILING: {} {} reached {:.2}× of its load generator's \
-                 ceiling; the server may sustain more than this row says",
-                row.protocol, row.scenario, share
+                "CLIENT-BOUND: {} {}: the client side was {:.0}% busy (server {:.0}%{of_ceiling}); \
+                 the server may sustain more than this row says",
+                row.protocol,
+                row.scenario,
+                client * 100.0,
+                server * 100.0
             )
         })
         .collect()
@@ -182,7 +192,7 @@ pub fn table(rows: &[Row]) -> String {
     for bug in below_floor(rows) {
         out += &format!("{bug}\n");
     }
-    for note in near_ceiling(rows) {
+    for note in client_bound(rows) {
         out += &format!("{note}\n");
     }
     out + "* p99.9 is noisy on a shared machine. srv CPU/op: the server's CPU time (user + \
@@ -240,7 +250,7 @@ impl Report<'_> {
         for bug in below_floor(self.rows) {
             let _ = writeln!(out, "**{bug}**\n");
         }
-        for note in near_ceiling(self.rows) {
+        for note in client_bound(self.rows) {
             let _ = writeln!(out, "**{note}**\n");
         }
         let _ = writeln!(out, "## Cross-check with wrk\n");
@@ -274,7 +284,7 @@ impl Report<'_> {
 mod tests {
     use super::*;
 
-    fn row(protocol: &'static str, scenario: &str, per_second: u64, load: Load) -> Row {
+    fn row(protocol: &'static str, scenario: &str, per_second: u64, client_ms: u64) -> Row {
         Row {
             protocol,
             scenario: scenario.into(),
@@ -282,7 +292,7 @@ mod tests {
             via: Via::Direct,
             transport: Transport::Tcp,
             reference: false,
-            load: Some(load),
+            load: Some(Load::Http1),
             wire_bytes: 60,
             measurement: Measurement::Throughput {
                 operations: per_second,
@@ -291,27 +301,31 @@ mod tests {
             vs_floor: None,
             cpu: Some(cpu::Spent {
                 server: Duration::from_millis(900),
-                client: Duration::from_millis(500),
+                client: Duration::from_millis(client_ms),
             }),
         }
     }
 
     #[test]
-    fn a_row_at_its_generators_ceiling_is_called_out() {
+    fn a_row_with_a_saturated_client_is_called_out() {
         let rows = [
-            row("generator", "HTTP/1.1 → canned", 100_000, Load::Http1),
-            row("rest", "bare hyper", 85_000, Load::Http1),
-            row("rest", "GET /users/1", 50_000, Load::Http1),
-            row("tcp", "lines", 90_000, Load::TcpLines),
+            row("generator", "HTTP/1.1 → canned", 100_000, 950),
+            row("rest", "bare hyper", 85_000, 930),
+            row("rest", "GET /users/1", 50_000, 600),
         ];
-        let notes = near_ceiling(&rows);
+        let notes = client_bound(&rows);
         assert_eq!(notes.len(), 1, "{notes:?}");
-        assert!(notes[0].contains("rest bare hyper reached 0.85×"), "{notes:?}");
+        assert!(
+            notes[0].contains(
+                "rest bare hyper: the client side was 93% busy (server 90%, 0.85× of its ceiling)"
+            ),
+            "{notes:?}"
+        );
     }
 
     #[test]
     fn cpu_columns_read_per_operation_and_per_side() {
-        let row = row("rest", "GET /users/1", 50_000, Load::Http1);
+        let row = row("rest", "GET /users/1", 50_000, 500);
         assert_eq!(row.server_cpu_per_op(), Some(Duration::from_nanos(18_000)));
         assert_eq!(row.busy(), Some((0.9, 0.5)));
         let cells = cells(&row);
