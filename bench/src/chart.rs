@@ -217,6 +217,15 @@ fn render(title: &str, groups: &[Group], lines: Vec<Line>, format: fn(f64) -> St
         decade *= 10.0;
     }
 
+    // The floors and ceilings: dashed lines across every group, under the bars' values.
+    for (line, color) in lines.iter().zip(LINE_COLORS.iter().cycle()) {
+        let lx = x(line.value);
+        let _ = writeln!(
+            svg,
+            r#"<line x1="{lx:.1}" y1="{plot_top}" x2="{lx:.1}" y2="{plot_bottom}" stroke="{color}" stroke-dasharray="5,3"/>"#
+        );
+    }
+
     let mut y = plot_top;
     for group in groups {
         let _ = writeln!(
@@ -260,9 +269,10 @@ fn render(title: &str, groups: &[Group], lines: Vec<Line>, format: fn(f64) -> St
                 );
                 text_x = text_x.max(wx);
             }
+            // A white halo, so that a reference line crossing the value leaves it legible.
             let _ = writeln!(
                 svg,
-                r#"<text x="{:.1}" y="{}">{}</text>"#,
+                r#"<text x="{:.1}" y="{}" {HALO}>{}</text>"#,
                 text_x + 6.0,
                 y + 16.0,
                 escape(&bar.text)
@@ -271,26 +281,25 @@ fn render(title: &str, groups: &[Group], lines: Vec<Line>, format: fn(f64) -> St
         }
     }
 
-    // The floors: dashed lines across every group, named under the axis.
+    // The reference lines' names, under the axis.
     let mut legend_y = plot_bottom + AXIS_HEIGHT;
-    for (i, line) in lines.iter().enumerate() {
-        let lx = x(line.value);
-        let color = ["#c0392b", "#e67e22", "#16a085", "#8e44ad"][i % 4];
-        let value = format(line.value);
-        let _ = writeln!(
-            svg,
-            r#"<line x1="{lx:.1}" y1="{plot_top}" x2="{lx:.1}" y2="{plot_bottom}" stroke="{color}" stroke-dasharray="5,3"/>"#
-        );
+    for (line, color) in lines.iter().zip(LINE_COLORS.iter().cycle()) {
         let _ = writeln!(
             svg,
             r#"<text x="{plot_left}" y="{legend_y}" fill="{color}">- - {} = {}</text>"#,
             escape(&line.label),
-            escape(&value)
+            escape(&format(line.value))
         );
         legend_y += 18.0;
     }
     svg + "</svg>\n"
 }
+
+/// The reference lines' colours, in turn.
+const LINE_COLORS: [&str; 4] = ["#c0392b", "#e67e22", "#16a085", "#8e44ad"];
+
+/// SVG attributes that draw a text's outline in white under its letters.
+const HALO: &str = r#"paint-order="stroke" stroke="white" stroke-width="3""#;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
