@@ -278,6 +278,8 @@ mod real {
         super::poison_goes_to_the_dead_letter_topic_with_the_reason(&brokers, topics).await;
     }
 
+    /// Fails against tansu 0.6.0, which never gives a killed member's partitions to the other
+    /// member (README, "Broker quirks"), so `.ci/run` skips it; the mock run below passes.
     #[test]
     #[ignore = "needs a Kafka broker"]
     fn a_consumer_killed_mid_stream_loses_nothing() {

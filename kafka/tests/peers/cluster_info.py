@@ -31,7 +31,8 @@ def main() -> None:
     elif command == "group":
         group, topic = sys.argv[2], sys.argv[3]
         admin = KafkaAdminClient(bootstrap_servers=BROKERS)
-        committed = admin.list_consumer_group_offsets(group)
+        # kafka-python 3: {group: {TopicPartition: OffsetAndMetadata}}, committed ones only.
+        committed = admin.list_group_offsets(group).get(group, {})
         tps = partitions(consumer, topic)
         last = consumer.end_offsets(tps)
         for tp in tps:
