@@ -4,6 +4,7 @@
 use super::upgrade::Socket;
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
+use tokio::io::AsyncReadExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -35,12 +36,40 @@ pub(crate) async fn close(
         if ws.send(Message::Close(Some(frame))).await.is_err() {
             return;
         }
-        // The stream ends once the peer's Close has arrived.
-        while let Some(Ok(_)) = ws.next().await {}
+        // The stream ends once the peer's Close has arrived. If it ends first (after a read
+        // error, such as the rest of an oversize frame), the peer's bytes are still unread.
+        let mut peer_closed = false;
+        while let Some(Ok(message)) = ws.next().await {
+            peer_closed |= message.is_close();
+        }
+        if !peer_closed {
+            discard_unread(ws).await;
+        }
     };
     if tokio::time::timeout(patience, handshake).await.is_err() {
         tracing::debug!("peer did not complete the close handshake in time");
     }
+}
+
+/// The most a closing connection reads and throws away, and for how long at most.
+const DISCARD_BYTES: usize = 64 * 1024;
+const DISCARD_TIME: Duration = Duration::from_millis(500);
+
+/// Reads and discards what the peer is still sending, up to [`DISCARD_BYTES`], its end of
+/// stream or [`DISCARD_TIME`]: closing a socket with unread input makes the OS reset the
+/// connection, and a reset can destroy the Close frame before the peer reads it.
+async fn discard_unread(ws: &mut Socket) {
+    let discard = async {
+        let mut buffer = [0u8; 4096];
+        let mut discarded = 0;
+        while discarded < DISCARD_BYTES {
+            match ws.get_mut().read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => discarded += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DISCARD_TIME, discard).await;
 }
 
 /// After the peer's Close: tungstenite has queued the Close in reply; reading on sends it
