@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p bench                 # the full run (a few minutes)
-//! cargo run --release -p bench -- --quick      # under 30 seconds; what CI runs
+//! cargo run --release -p bench -- --quick      # about two minutes; what CI runs
 //! cargo run --release -p bench -- --only tcp,udp --duration 10 --payload 256
 //! ```
 //!
@@ -36,7 +36,7 @@ use targets::{TARGETS, Target, Verdict};
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// A short run (under 30 seconds) that checks the benchmark works; numbers are rough.
+    /// A short run (about two minutes) that checks the benchmark works; numbers are rough.
     #[arg(long)]
     quick: bool,
     /// Measure only these protocols (comma-separated); the floor is always measured.
