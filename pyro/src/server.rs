@@ -367,7 +367,7 @@ pub async fn spawn(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<(SocketAddr, tokio::task::JoinHandle<io::Result<()>>)> {
-    let listener = TcpListener::bind(addr).await?;
+    let listener = common::runtime::bind(addr)?;
     let local = listener.local_addr()?;
     let users = crate::users::Users::new(common::UserStore::with_sample_users());
     let daemon = Daemon::new().with(crate::USERS_NAME, users);

@@ -119,7 +119,7 @@ where
     H: Fn(TcpStream, SocketAddr, &Config) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let listener = TcpListener::bind(addr).await?;
+    let listener = common::runtime::bind(addr)?;
     let addr = listener.local_addr()?;
     Ok((addr, tokio::spawn(serve(listener, config, handle, shutdown))))
 }

@@ -115,7 +115,7 @@ pub async fn spawn(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<(SocketAddr, JoinHandle<std::io::Result<()>>)> {
-    let listener = TcpListener::bind(addr).await?;
+    let listener = common::runtime::bind(addr)?;
     let local = listener.local_addr()?;
     let server = serve(listener, UserStore::with_sample_users(), config, shutdown);
     Ok((local, tokio::spawn(server)))

@@ -127,7 +127,7 @@ pub async fn spawn(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<(SocketAddr, JoinHandle<std::io::Result<()>>)> {
-    let listener = TcpListener::bind(addr).await?;
+    let listener = common::runtime::bind(addr)?;
     let local = listener.local_addr()?;
     let handlers = Handlers::new(UserStore::with_sample_users());
     Ok((local, tokio::spawn(serve(listener, handlers, config, shutdown))))

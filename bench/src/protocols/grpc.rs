@@ -17,7 +17,6 @@ use grpc::pb::{
 };
 use grpc::server::{Config, serve};
 use std::net::SocketAddr;
-use tokio::net::TcpListener;
 use tokio::time::Instant;
 use tonic::transport::{Endpoint, Server};
 use tonic::{Request, Response, Status, Streaming};
@@ -29,7 +28,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
 
 pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = common::runtime::bind(super::LOOPBACK)?;
         let addr = listener.local_addr()?;
         let config = Config::new(UserStore::with_sample_users());
         tokio::spawn(serve(listener, config, std::future::pending()));
@@ -77,7 +76,7 @@ pub async fn unary_throughput(settings: &Settings) -> anyhow::Result<Measurement
 /// The generator against [`Trivial`], a bare tonic server: its ceiling.
 pub async fn generator_ceiling(settings: &Settings) -> anyhow::Result<Measurement> {
     let spawned = settings.server.spawn(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = common::runtime::bind(super::LOOPBACK)?;
         let addr = listener.local_addr()?;
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
         let router = Server::builder().add_service(UserServiceServer::new(Trivial));

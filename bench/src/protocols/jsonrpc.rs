@@ -8,7 +8,6 @@ use common::UserStore;
 use jsonrpc::ApiClient;
 use jsonrpc::server::{Config, Handlers, serve};
 use std::net::SocketAddr;
-use tokio::net::TcpListener;
 
 /// What jsonrpsee's client posts for `users.get [1]`.
 const REQUEST: &str = r#"{"jsonrpc":"2.0","id":0,"method":"users.get","params":[1]}"#;
@@ -19,7 +18,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
 
 pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = common::runtime::bind(super::LOOPBACK)?;
         let addr = listener.local_addr()?;
         let handlers = Handlers::new(UserStore::with_sample_users());
         tokio::spawn(serve(listener, handlers, Config::default(), std::future::pending()));

@@ -135,6 +135,10 @@ pub const ALL: &[(&str, Via, Jobs)] = &[
     ("mqtt", Via::Broker, mqtt::jobs),
 ];
 
+/// Where every server of the bench listens: loopback, a port the OS picks.
+pub const LOOPBACK: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
 /// Rows that are measured whatever `--only` says: what the others are read against.
 const ALWAYS: [&str; 2] = ["floor", "generator"];
 

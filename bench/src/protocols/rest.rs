@@ -62,7 +62,7 @@ pub async fn bare_hyper_throughput(settings: &Settings) -> anyhow::Result<Measur
 /// A hyper server with no router and no layers, on the server runtime.
 pub async fn start_bare_hyper(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = common::runtime::bind(super::LOOPBACK)?;
         let addr = listener.local_addr()?;
         tokio::spawn(bare_hyper(listener));
         anyhow::Ok(addr)

@@ -5,7 +5,6 @@
 use super::{Job, Kind, job};
 use crate::harness::{self, Measurement, Settings, Window};
 use std::net::SocketAddr;
-use tokio::net::TcpListener;
 use tokio::time::Instant;
 use websocket::client::{ChatClient, Incoming, chat_url};
 use websocket::server::{Config, serve};
@@ -22,7 +21,7 @@ pub fn wire_bytes(settings: &Settings) -> usize {
 
 pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = common::runtime::bind(super::LOOPBACK)?;
         let addr = listener.local_addr()?;
         let config =
             Config { messages_per_second: f64::MAX, message_burst: u32::MAX, ..Config::default() };
