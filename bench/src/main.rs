@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p bench                 # the full run (a few minutes)
-//! cargo run --release -p bench -- --quick      # about two minutes; what CI runs
+//! cargo run --release -p bench -- --quick      # under a minute; what CI runs
 //! cargo run --release -p bench -- --only tcp,udp --duration 10 --payload 256
 //! ```
 //!
@@ -36,7 +36,7 @@ use targets::{TARGETS, Target, Verdict};
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// A short run (about two minutes) that checks the benchmark works; numbers are rough.
+    /// A short run (under a minute) that checks the benchmark works; numbers are rough.
     #[arg(long)]
     quick: bool,
     /// Measure only these protocols (comma-separated); the floor is always measured.
@@ -86,7 +86,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: Args, server: tokio::runtime::Handle) -> anyhow::Result<()> {
-    let (warmup, default_duration) = if args.quick { (0.1, 0.4) } else { (1.0, 5.0) };
+    let (warmup, default_duration) = if args.quick { (0.05, 0.25) } else { (1.0, 5.0) };
     let settings = Settings {
         warmup: Duration::from_secs_f64(warmup),
         duration: Duration::from_secs_f64(args.duration.unwrap_or(default_duration)),
