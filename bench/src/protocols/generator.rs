@@ -18,7 +18,7 @@ async fn listen_on_server(
     serve: fn(TcpListener) -> futures_util::future::BoxFuture<'static, ()>,
 ) -> anyhow::Result<std::net::SocketAddr> {
     let spawned = settings.server.spawn(async move {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = common::runtime::bind(super::LOOPBACK)?;
         let addr = listener.local_addr()?;
         tokio::spawn(serve(listener));
         anyhow::Ok(addr)

@@ -11,7 +11,6 @@ use remote_objects::{
     CancellationToken, DirectoryClient, DirectoryRequest, USERS, client, objects,
 };
 use std::net::{Ipv4Addr, SocketAddr};
-use tokio::net::TcpListener;
 
 pub fn wire_bytes(_: &Settings) -> usize {
     remote_objects::transport::request_frame_bytes(DirectoryRequest::GetUser { id: 1 })
@@ -22,7 +21,7 @@ pub fn wire_bytes(_: &Settings) -> usize {
 pub async fn start(settings: &Settings) -> anyhow::Result<SocketAddr> {
     let spawned = settings.server.spawn(async {
         let stop = CancellationToken::new();
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = common::runtime::bind(super::LOOPBACK)?;
         let names_addr = listener.local_addr()?;
         let registry = Registry::new(names::Config::default());
         tokio::spawn(names::serve(listener, registry, Config::default(), std::future::pending()));

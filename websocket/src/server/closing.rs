@@ -52,24 +52,16 @@ pub(crate) async fn close(
 }
 
 /// The most a closing connection reads and throws away, and for how long at most.
-const DISCARD_BYTES: usize = 64 * 1024;
+const DISCARD_BYTES: u64 = 64 * 1024;
 const DISCARD_TIME: Duration = Duration::from_millis(500);
 
 /// Reads and discards what the peer is still sending, up to [`DISCARD_BYTES`], its end of
 /// stream or [`DISCARD_TIME`]: closing a socket with unread input makes the OS reset the
 /// connection, and a reset can destroy the Close frame before the peer reads it.
 async fn discard_unread(ws: &mut Socket) {
-    let discard = async {
-        let mut buffer = [0u8; 4096];
-        let mut discarded = 0;
-        while discarded < DISCARD_BYTES {
-            match ws.get_mut().read(&mut buffer).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => discarded += n,
-            }
-        }
-    };
-    let _ = tokio::time::timeout(DISCARD_TIME, discard).await;
+    let mut rest = ws.get_mut().take(DISCARD_BYTES);
+    let _ = tokio::time::timeout(DISCARD_TIME, tokio::io::copy(&mut rest, &mut tokio::io::sink()))
+        .await;
 }
 
 /// After the peer's Close: tungstenite has queued the Close in reply; reading on sends it
